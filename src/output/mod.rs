@@ -1,0 +1,4 @@
+//! Writing results: JSON Lines records and annotated frames.
+
+pub mod annotate;
+pub mod jsonl;

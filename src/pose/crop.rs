@@ -1,0 +1,198 @@
+//! Sampling a rotated square of the frame into a model's input tensor.
+//!
+//! One routine serves both models: the detector's letterbox is an unrotated square around the
+//! whole frame with a black border, the landmark crop is the rotated ROI with the border
+//! replicated (as MediaPipe does: at a desk the ROI often reaches past the frame, and the crop
+//! must pad rather than clamp the square, or the landmarks would be distorted).
+
+use super::roi::Roi;
+use image::RgbImage;
+
+/// What to sample outside the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Border {
+    /// Black pixels (the detector's letterbox).
+    Black,
+    /// The nearest edge pixel (the landmark crop).
+    Replicate,
+}
+
+/// Fill `out` (NHWC, `side * side * 3` floats) with the ROI resampled bilinearly to
+/// `side x side`, pixel values mapped linearly from [0, 255] to `range`.
+///
+/// Output pixel (i, j) samples the frame at `roi.crop_to_image(i / side, j / side)`, with frame
+/// pixel centres at integer coordinates: the mapping MediaPipe's crop uses, so that landmarks
+/// projected back with [`Roi::crop_to_image`] land where MediaPipe's do.
+pub fn crop_to_tensor(
+    frame: &RgbImage,
+    roi: &Roi,
+    side: usize,
+    range: (f32, f32),
+    border: Border,
+    out: &mut [f32],
+) {
+    assert_eq!(
+        out.len(),
+        side * side * 3,
+        "tensor buffer has the wrong size"
+    );
+    let (w, h) = (frame.width() as i64, frame.height() as i64);
+    let pixels = frame.as_raw();
+    let scale = (range.1 - range.0) / 255.0;
+    let step = roi.size_px / side as f32;
+    let (sin, cos) = roi.rotation_rad.sin_cos();
+    // Frame position of output pixel (0, 0) and the per-pixel steps along output x and y.
+    let half = roi.size_px / 2.0;
+    let x0 = roi.center_x_px + cos * -half - sin * -half;
+    let y0 = roi.center_y_px + sin * -half + cos * -half;
+    let (dx_i, dy_i) = (cos * step, sin * step);
+    let (dx_j, dy_j) = (-sin * step, cos * step);
+
+    let fetch = |x: i64, y: i64| -> [f32; 3] {
+        let (x, y) = match border {
+            Border::Replicate => (x.clamp(0, w - 1), y.clamp(0, h - 1)),
+            Border::Black => {
+                if x < 0 || y < 0 || x >= w || y >= h {
+                    return [0.0; 3];
+                }
+                (x, y)
+            }
+        };
+        let k = ((y * w + x) * 3) as usize;
+        [pixels[k] as f32, pixels[k + 1] as f32, pixels[k + 2] as f32]
+    };
+
+    for j in 0..side {
+        let (mut sx, mut sy) = (x0 + dx_j * j as f32, y0 + dy_j * j as f32);
+        let row = &mut out[j * side * 3..(j + 1) * side * 3];
+        for px in row.chunks_exact_mut(3) {
+            let (fx, fy) = (sx.floor(), sy.floor());
+            let (ax, ay) = (sx - fx, sy - fy);
+            let (ix, iy) = (fx as i64, fy as i64);
+            let value = if ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h {
+                // Fast path: all four neighbours inside the frame.
+                let k = ((iy * w + ix) * 3) as usize;
+                let k2 = k + (w as usize) * 3;
+                let mut v = [0.0f32; 3];
+                for (c, vc) in v.iter_mut().enumerate() {
+                    let top = pixels[k + c] as f32 * (1.0 - ax) + pixels[k + 3 + c] as f32 * ax;
+                    let bottom =
+                        pixels[k2 + c] as f32 * (1.0 - ax) + pixels[k2 + 3 + c] as f32 * ax;
+                    *vc = top * (1.0 - ay) + bottom * ay;
+                }
+                v
+            } else {
+                let (p00, p10, p01, p11) = (
+                    fetch(ix, iy),
+                    fetch(ix + 1, iy),
+                    fetch(ix, iy + 1),
+                    fetch(ix + 1, iy + 1),
+                );
+                let mut v = [0.0f32; 3];
+                for c in 0..3 {
+                    let top = p00[c] * (1.0 - ax) + p10[c] * ax;
+                    let bottom = p01[c] * (1.0 - ax) + p11[c] * ax;
+                    v[c] = top * (1.0 - ay) + bottom * ay;
+                }
+                v
+            };
+            px[0] = range.0 + value[0] * scale;
+            px[1] = range.0 + value[1] * scale;
+            px[2] = range.0 + value[2] * scale;
+            sx += dx_i;
+            sy += dy_i;
+        }
+    }
+}
+
+/// The unrotated square that letterboxes a whole `width x height` frame (the detector's view).
+pub fn letterbox_roi(width: u32, height: u32) -> Roi {
+    Roi {
+        center_x_px: width as f32 / 2.0,
+        center_y_px: height as f32 / 2.0,
+        size_px: width.max(height) as f32,
+        rotation_rad: 0.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    fn gradient(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            Rgb([(x * 255 / (w - 1)) as u8, (y * 255 / (h - 1)) as u8, 128])
+        })
+    }
+
+    #[test]
+    fn identity_crop_reproduces_the_frame() {
+        let frame = gradient(16, 16);
+        // A square whose sample grid coincides with the pixel centres 0..15.
+        let roi = Roi {
+            center_x_px: 8.0,
+            center_y_px: 8.0,
+            size_px: 16.0,
+            rotation_rad: 0.0,
+        };
+        let mut out = vec![0.0; 16 * 16 * 3];
+        crop_to_tensor(&frame, &roi, 16, (0.0, 255.0), Border::Replicate, &mut out);
+        for (y, x) in [(0, 0), (5, 9), (15, 15)] {
+            let p = frame.get_pixel(x, y);
+            let k = ((y * 16 + x) * 3) as usize;
+            for c in 0..3 {
+                assert!((out[k + c] - p[c] as f32).abs() < 1e-3, "({x},{y}) c{c}");
+            }
+        }
+    }
+
+    #[test]
+    fn letterbox_pads_black_and_keeps_aspect() {
+        let frame = RgbImage::from_pixel(40, 20, Rgb([255, 255, 255]));
+        let roi = letterbox_roi(40, 20);
+        let mut out = vec![0.0; 8 * 8 * 3];
+        crop_to_tensor(&frame, &roi, 8, (-1.0, 1.0), Border::Black, &mut out);
+        // Top row is letterbox (black = -1), middle row is the frame (white = 1).
+        assert!((out[0] + 1.0).abs() < 1e-6);
+        let mid = 4 * 8 * 3 + 4 * 3;
+        assert!((out[mid] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn replicate_border_extends_edge_pixels() {
+        let frame = gradient(10, 10);
+        let roi = Roi {
+            center_x_px: -50.0,
+            center_y_px: 5.0,
+            size_px: 4.0,
+            rotation_rad: 0.0,
+        };
+        let mut out = vec![0.0; 2 * 2 * 3];
+        crop_to_tensor(&frame, &roi, 2, (0.0, 255.0), Border::Replicate, &mut out);
+        // Far left of the frame: the red channel (x gradient) is the left edge's value, 0.
+        assert_eq!(out[0], 0.0);
+    }
+
+    #[test]
+    fn rotated_crop_turns_the_picture() {
+        // A frame whose right half is white: after a quarter turn clockwise, the crop's
+        // top half samples the frame's right half.
+        let frame = RgbImage::from_fn(
+            20,
+            20,
+            |x, _| if x >= 10 { Rgb([255; 3]) } else { Rgb([0; 3]) },
+        );
+        let roi = Roi {
+            center_x_px: 10.0,
+            center_y_px: 10.0,
+            size_px: 16.0,
+            rotation_rad: std::f32::consts::FRAC_PI_2,
+        };
+        let mut out = vec![0.0; 4 * 4 * 3];
+        crop_to_tensor(&frame, &roi, 4, (0.0, 1.0), Border::Replicate, &mut out);
+        let top = out[(0 * 4 + 1) * 3];
+        let bottom = out[(3 * 4 + 1) * 3];
+        assert!(top > 0.9 && bottom < 0.1, "top {top} bottom {bottom}");
+    }
+}

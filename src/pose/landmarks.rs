@@ -1,0 +1,228 @@
+//! The landmark model: rotated ROI crop -> 39 landmarks -> heatmap refinement -> frame pixels.
+//!
+//! Decoding follows MediaPipe's `tensors_to_pose_landmarks_and_segmentation.pbtxt`:
+//! coordinates come in crop pixels (0..256), visibility and presence as logits, a pose-presence
+//! probability gates the whole result, x and y are refined on the 64x64 heatmap (7x7 window),
+//! and world landmarks are rotated by the ROI's rotation.
+
+use super::crop::{crop_to_tensor, Border};
+use super::roi::Roi;
+use super::runtime::{Model, RuntimeError};
+use super::{Landmark, WorldLandmark, NUM_LANDMARKS};
+use image::RgbImage;
+
+pub const INPUT_SIDE: usize = 256;
+/// 33 body landmarks plus 2 auxiliary points (used to place the next frame's ROI) and 4 unused.
+const MODEL_LANDMARKS: usize = 39;
+const HEATMAP_SIDE: usize = 64;
+const HEATMAP_KERNEL: usize = 7;
+const MIN_HEATMAP_CONFIDENCE: f32 = 0.5;
+
+/// What the landmark model says about one ROI, already in frame pixels.
+#[derive(Debug, Clone)]
+pub struct RoiLandmarks {
+    /// Probability that a person fills the ROI; below 0.5 the landmarks mean nothing.
+    pub presence: f32,
+    pub landmarks: [Landmark; NUM_LANDMARKS],
+    pub world_landmarks: [WorldLandmark; NUM_LANDMARKS],
+    /// The two auxiliary points (hip centre and size point) that place the next ROI.
+    pub auxiliary: [(f32, f32); 2],
+}
+
+impl RoiLandmarks {
+    /// The ROI to track this person with in the next frame.
+    pub fn next_roi(&self) -> Roi {
+        Roi::from_alignment_points(self.auxiliary[0], self.auxiliary[1])
+    }
+}
+
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Move each landmark to the confidence-weighted mean position of the heatmap in a window
+/// around it, when the heatmap is confident there (MediaPipe's refinement step).
+/// `points` are normalised crop coordinates; `heatmap` is 64x64xN, HWC, raw logits.
+pub fn refine_from_heatmap(points: &mut [(f32, f32)], heatmap: &[f32]) {
+    let n = points.len();
+    let side = HEATMAP_SIDE as i64;
+    let half = (HEATMAP_KERNEL as i64 - 1) / 2;
+    for (k, p) in points.iter_mut().enumerate() {
+        // Truncation towards zero, as the reference does.
+        let (col, row) = ((p.0 * side as f32) as i64, (p.1 * side as f32) as i64);
+        if col < 0 || col >= side || row < 0 || row >= side || p.0 < 0.0 || p.1 < 0.0 {
+            continue;
+        }
+        let (mut sum, mut wc, mut wr, mut max) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+        for r in (row - half).max(0)..(row + half + 1).min(side) {
+            for c in (col - half).max(0)..(col + half + 1).min(side) {
+                let conf = sigmoid(heatmap[((r * side + c) as usize) * n + k]);
+                sum += conf;
+                max = max.max(conf);
+                wc += c as f32 * conf;
+                wr += r as f32 * conf;
+            }
+        }
+        if max >= MIN_HEATMAP_CONFIDENCE && sum > 0.0 {
+            *p = (wc / side as f32 / sum, wr / side as f32 / sum);
+        }
+    }
+}
+
+/// The landmark model and its input buffer.
+pub struct LandmarkModel {
+    model: Model,
+    input: Vec<f32>,
+}
+
+impl LandmarkModel {
+    pub fn new(model: Model) -> LandmarkModel {
+        LandmarkModel {
+            model,
+            input: vec![0.0; INPUT_SIDE * INPUT_SIDE * 3],
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Fill the input tensor with the ROI crop in [0, 1], border replicated.
+    pub fn prepare(&mut self, frame: &RgbImage, roi: &Roi) {
+        crop_to_tensor(
+            frame,
+            roi,
+            INPUT_SIDE,
+            (0.0, 1.0),
+            Border::Replicate,
+            &mut self.input,
+        );
+    }
+
+    /// Landmarks of the person in `roi`.
+    pub fn run(&mut self, frame: &RgbImage, roi: &Roi) -> Result<RoiLandmarks, RuntimeError> {
+        self.prepare(frame, roi);
+        let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
+        let names = ["Identity", "Identity_1", "Identity_3", "Identity_4"];
+        let decoded = self.model.run(&shape, &self.input, &names, |out| {
+            let (raw, flag, heatmap, world) = (out[0], out[1], out[2], out[3]);
+            if raw.len() != MODEL_LANDMARKS * 5
+                || flag.len() != 1
+                || heatmap.len() != HEATMAP_SIDE * HEATMAP_SIDE * MODEL_LANDMARKS
+                || world.len() != MODEL_LANDMARKS * 3
+            {
+                return None;
+            }
+            Some(decode(raw, flag[0], heatmap, world, roi))
+        })?;
+        decoded.ok_or_else(|| {
+            self.model
+                .unexpected_output("landmark outputs have unexpected sizes".into())
+        })
+    }
+}
+
+/// Turn raw landmark-model outputs into frame-pixel landmarks.
+pub fn decode(
+    raw: &[f32],
+    presence: f32,
+    heatmap: &[f32],
+    world: &[f32],
+    roi: &Roi,
+) -> RoiLandmarks {
+    let side = INPUT_SIDE as f32;
+    let mut points: Vec<(f32, f32)> = (0..MODEL_LANDMARKS)
+        .map(|k| (raw[k * 5] / side, raw[k * 5 + 1] / side))
+        .collect();
+    refine_from_heatmap(&mut points, heatmap);
+
+    let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+    for (k, lm) in landmarks.iter_mut().enumerate() {
+        let (x_px, y_px) = roi.crop_to_image(points[k].0, points[k].1);
+        *lm = Landmark {
+            x_px,
+            y_px,
+            // Depth in the same pixel scale as x (relative to the hip centre).
+            z: raw[k * 5 + 2] / side * roi.size_px,
+            visibility: sigmoid(raw[k * 5 + 3]),
+            presence: sigmoid(raw[k * 5 + 4]),
+        };
+    }
+    let mut world_landmarks = [WorldLandmark::default(); NUM_LANDMARKS];
+    for (k, w) in world_landmarks.iter_mut().enumerate() {
+        let (x, y) = roi.rotate(world[k * 3], world[k * 3 + 1]);
+        *w = WorldLandmark {
+            x_m: x,
+            y_m: y,
+            z_m: world[k * 3 + 2],
+        };
+    }
+    let aux = |k: usize| roi.crop_to_image(points[k].0, points[k].1);
+    RoiLandmarks {
+        presence,
+        landmarks,
+        world_landmarks,
+        auxiliary: [aux(33), aux(34)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heatmap_peak_pulls_the_point() {
+        let n = 1;
+        let mut heatmap = vec![-10.0f32; 64 * 64 * n];
+        heatmap[(20 * 64 + 30) * n] = 10.0; // confident peak at column 30, row 20
+        let mut points = vec![(31.0 / 64.0, 21.0 / 64.0)];
+        refine_from_heatmap(&mut points, &heatmap);
+        assert!((points[0].0 - 30.0 / 64.0).abs() < 0.002, "{:?}", points[0]);
+        assert!((points[0].1 - 20.0 / 64.0).abs() < 0.002, "{:?}", points[0]);
+    }
+
+    #[test]
+    fn unconfident_heatmap_leaves_the_point() {
+        let heatmap = vec![-10.0f32; 64 * 64];
+        let mut points = vec![(0.3, 0.4)];
+        refine_from_heatmap(&mut points, &heatmap);
+        assert_eq!(points[0], (0.3, 0.4));
+    }
+
+    #[test]
+    fn points_outside_the_crop_are_left_alone() {
+        let heatmap = vec![10.0f32; 64 * 64];
+        let mut points = vec![(-0.1, 0.5), (1.2, 0.5)];
+        refine_from_heatmap(&mut points, &heatmap);
+        assert_eq!(points, vec![(-0.1, 0.5), (1.2, 0.5)]);
+    }
+
+    #[test]
+    fn decode_projects_through_the_roi() {
+        let mut raw = vec![0.0f32; 39 * 5];
+        raw[0] = 128.0; // nose at the crop centre
+        raw[1] = 128.0;
+        raw[3] = 100.0; // visibility logit
+        let heatmap = vec![-10.0f32; 64 * 64 * 39];
+        let mut world = vec![0.0f32; 39 * 3];
+        world[0] = 1.0;
+        let roi = Roi {
+            center_x_px: 400.0,
+            center_y_px: 300.0,
+            size_px: 200.0,
+            rotation_rad: std::f32::consts::FRAC_PI_2,
+        };
+        let out = decode(&raw, 0.9, &heatmap, &world, &roi);
+        assert!(
+            (out.landmarks[0].x_px - 400.0).abs() < 1e-3
+                && (out.landmarks[0].y_px - 300.0).abs() < 1e-3
+        );
+        assert!(out.landmarks[0].visibility > 0.99);
+        assert!((out.landmarks[0].presence - 0.5).abs() < 1e-6);
+        // World x rotated a quarter turn becomes world y.
+        assert!(
+            out.world_landmarks[0].x_m.abs() < 1e-6
+                && (out.world_landmarks[0].y_m - 1.0).abs() < 1e-6
+        );
+    }
+}

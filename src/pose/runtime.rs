@@ -1,0 +1,306 @@
+//! ONNX Runtime: finding the shared library, loading model files, running a model.
+//!
+//! `ort` is built with `load-dynamic`: the library is not linked in but opened at run time,
+//! because ort's default build would download a binary, which cannot work offline. The library
+//! comes from the `onnxruntime` 1.31.1 Python wheel, unpacked by
+//! `scripts/install-onnxruntime.sh` into [`default_runtime_path`].
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The ONNX Runtime release the project is built and tested against.
+pub const ORT_VERSION: &str = "1.31.1";
+const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
+
+/// SHA-256 of every shipped model, so a corrupt or swapped file is refused by name.
+const MODEL_SUMS: &str = include_str!("../../models/SHA256SUMS");
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("ONNX Runtime {ORT_VERSION} not found (looked in: {looked}); install it with `bash scripts/install-onnxruntime.sh`, or set ORT_DYLIB_PATH to a {ORT_LIBRARY}")]
+    RuntimeMissing { looked: String },
+    #[error("ONNX Runtime at {path} cannot be used: {detail}; reinstall it with `bash scripts/install-onnxruntime.sh`")]
+    RuntimeUnusable { path: PathBuf, detail: String },
+    #[error("model file {path} is missing; restore the models/ folder (git checkout models/) or pass --models DIR")]
+    ModelMissing { path: PathBuf },
+    #[error("model file {path} is corrupt or not the shipped model (SHA-256 {actual}, expected {expected}); restore it with `git checkout models/`")]
+    ModelCorrupt {
+        path: PathBuf,
+        actual: String,
+        expected: String,
+    },
+    #[error("model file {path}: {detail}")]
+    ModelUnusable { path: PathBuf, detail: String },
+    #[error("model {path} failed while running: {detail}")]
+    Inference { path: PathBuf, detail: String },
+}
+
+/// Where the install script puts the library: `$XDG_DATA_HOME/posture/onnxruntime-1.31.1/`
+/// (`~/.local/share/posture/...` when XDG_DATA_HOME is unset).
+pub fn default_runtime_path() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(
+        data.join(format!("posture/onnxruntime-{ORT_VERSION}"))
+            .join(ORT_LIBRARY),
+    )
+}
+
+/// The library to load: ORT_DYLIB_PATH when set, else the default location, else next to
+/// the executable.
+pub fn find_runtime() -> Result<PathBuf, RuntimeError> {
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(p);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(RuntimeError::RuntimeMissing {
+                looked: format!("ORT_DYLIB_PATH={}", path.display()),
+            })
+        };
+    }
+    let mut candidates: Vec<PathBuf> = default_runtime_path().into_iter().collect();
+    if let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        candidates.push(dir.join(ORT_LIBRARY));
+    }
+    candidates
+        .iter()
+        .find(|c| c.is_file())
+        .cloned()
+        .ok_or_else(|| RuntimeError::RuntimeMissing {
+            looked: candidates
+                .iter()
+                .map(|c| c.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+static RUNTIME: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
+
+/// Load ONNX Runtime once per process (safe to call repeatedly) and return its environment.
+pub fn init_runtime() -> Result<&'static ort::environment::Environment, RuntimeError> {
+    let path = find_runtime()?;
+    let loaded = RUNTIME.get_or_init(|| {
+        let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
+        builder
+            .with_name("posture")
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    loaded
+        .as_ref()
+        .map_err(|detail| RuntimeError::RuntimeUnusable {
+            path,
+            detail: detail.clone(),
+        })
+}
+
+/// Which landmark model to use: lite is faster, full is more accurate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LandmarkVariant {
+    Lite,
+    Full,
+}
+
+impl LandmarkVariant {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            LandmarkVariant::Lite => "pose_landmark_lite.onnx",
+            LandmarkVariant::Full => "pose_landmark_full.onnx",
+        }
+    }
+}
+
+pub const DETECTOR_FILE: &str = "pose_detection.onnx";
+
+/// The shipped models folder (this crate's `models/`), unless POSTURE_MODELS says otherwise.
+pub fn default_models_dir() -> PathBuf {
+    std::env::var_os("POSTURE_MODELS")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models")))
+}
+
+fn expected_sha256(file_name: &str) -> Option<&'static str> {
+    MODEL_SUMS.lines().find_map(|line| {
+        let (sum, name) = line.split_once(char::is_whitespace)?;
+        (name.trim().trim_start_matches('*') == file_name).then_some(sum)
+    })
+}
+
+/// How a session is run.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOptions {
+    /// Intra-op threads. ONNX Runtime's spinning workers are turned off: on a busy 2-core
+    /// machine they burn CPU that a live loop should leave alone.
+    pub threads: usize,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions { threads: 1 }
+    }
+}
+
+/// A loaded model file.
+pub struct Model {
+    path: PathBuf,
+    sha256: String,
+    session: ort::session::Session,
+}
+
+impl Model {
+    /// Load a shipped model by file name from `dir`, checking its SHA-256 first.
+    pub fn load(
+        dir: &Path,
+        file_name: &str,
+        options: SessionOptions,
+    ) -> Result<Model, RuntimeError> {
+        let path = dir.join(file_name);
+        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RuntimeError::ModelMissing { path: path.clone() },
+            _ => RuntimeError::ModelUnusable {
+                path: path.clone(),
+                detail: e.to_string(),
+            },
+        })?;
+        let sha256 = hex(&Sha256::digest(&bytes));
+        if let Some(expected) = expected_sha256(file_name) {
+            if expected != sha256 {
+                return Err(RuntimeError::ModelCorrupt {
+                    path,
+                    actual: sha256,
+                    expected: expected.to_owned(),
+                });
+            }
+        }
+        let env = init_runtime()?;
+        let session =
+            build_session(env, &bytes, options).map_err(|detail| RuntimeError::ModelUnusable {
+                path: path.clone(),
+                detail,
+            })?;
+        Ok(Model {
+            path,
+            sha256,
+            session,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Hex SHA-256 of the model file, for provenance records.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Run on one NHWC float input and hand the named outputs (flat, row-major) to `read`.
+    pub fn run<R>(
+        &mut self,
+        shape: &[usize; 4],
+        input: &[f32],
+        outputs: &[&str],
+        read: impl FnOnce(&[&[f32]]) -> R,
+    ) -> Result<R, RuntimeError> {
+        let fail = |e: String| RuntimeError::Inference {
+            path: self.path.clone(),
+            detail: e,
+        };
+        let tensor = ort::value::TensorRef::from_array_view((*shape, input))
+            .map_err(|e| fail(e.to_string()))?;
+        let results = self
+            .session
+            .run(ort::inputs![tensor])
+            .map_err(|e| fail(e.to_string()))?;
+        let mut slices = Vec::with_capacity(outputs.len());
+        for name in outputs {
+            let value = results
+                .get(*name)
+                .ok_or_else(|| fail(format!("no output named {name}")))?;
+            let (_, data) = value
+                .try_extract_tensor::<f32>()
+                .map_err(|e| fail(e.to_string()))?;
+            slices.push(data);
+        }
+        Ok(read(&slices))
+    }
+
+    pub fn unexpected_output(&self, detail: String) -> RuntimeError {
+        RuntimeError::ModelUnusable {
+            path: self.path.clone(),
+            detail,
+        }
+    }
+}
+
+fn build_session(
+    env: &ort::environment::Environment,
+    bytes: &[u8],
+    options: SessionOptions,
+) -> Result<ort::session::Session, String> {
+    use ort::session::builder::GraphOptimizationLevel;
+    let text = |e: ort::Error<ort::session::builder::SessionBuilder>| e.to_string();
+    let mut builder = ort::session::Session::builder(env)
+        .map_err(|e| e.to_string())?
+        .with_optimization_level(GraphOptimizationLevel::All)
+        .map_err(text)?
+        .with_intra_threads(options.threads.max(1))
+        .map_err(text)?
+        .with_inter_threads(1)
+        .map_err(text)?
+        .with_intra_op_spinning(false)
+        .map_err(text)?;
+    builder.commit_from_memory(bytes).map_err(|e| e.to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_model_has_a_checksum() {
+        for name in [
+            DETECTOR_FILE,
+            LandmarkVariant::Lite.file_name(),
+            LandmarkVariant::Full.file_name(),
+        ] {
+            let sum =
+                expected_sha256(name).unwrap_or_else(|| panic!("{name} missing from SHA256SUMS"));
+            assert_eq!(sum.len(), 64);
+        }
+    }
+
+    #[test]
+    fn missing_model_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Model::load(dir.path(), DETECTOR_FILE, SessionOptions::default())
+            .err()
+            .unwrap();
+        assert!(matches!(err, RuntimeError::ModelMissing { .. }));
+        assert!(err.to_string().contains("pose_detection.onnx"), "{err}");
+    }
+
+    #[test]
+    fn corrupt_model_is_refused_before_loading() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DETECTOR_FILE), b"not a model").unwrap();
+        let err = Model::load(dir.path(), DETECTOR_FILE, SessionOptions::default())
+            .err()
+            .unwrap();
+        assert!(matches!(err, RuntimeError::ModelCorrupt { .. }), "{err}");
+    }
+}

@@ -1,0 +1,319 @@
+//! Following one person through a stream, or finding one in each still.
+//!
+//! Like MediaPipe, the detector runs only to (re)acquire the subject: after that each frame's
+//! ROI comes from the previous frame's auxiliary landmarks, and a pose-presence score below
+//! [`TrackerConfig::min_presence`] drops the track. Unlike MediaPipe, a dropped track is
+//! re-detected in the same frame, and the detector also runs every
+//! [`TrackerConfig::recount_every`] frames to count the other people in view.
+//!
+//! Choosing the subject when several people are in view ([`SubjectRule`]):
+//! - with a pixel (`--subject X,Y`), the person nearest that pixel when tracking starts
+//!   (distance to the body axis from hip centre past the head, or to the face box), and only
+//!   someone within half a body size of it: until such a person is in view there is no
+//!   subject, so a subject who walks in later is not pre-empted by whoever was there first;
+//! - otherwise the largest person (by body ROI size); people within 10% of the largest size
+//!   count as equally large, and of those the one nearest the frame centre wins.
+//!
+//! Once chosen, the subject is kept: after a lost track the detection nearest its last
+//! position is taken back if it is within half a body size, else the rule applies afresh.
+
+use super::detector::Detection;
+use super::roi::ROI_SCALE;
+use super::smoothing::{PoseSmoother, Smoothing};
+use super::{index, Pose, PoseFrame, PoseModels, Roi, RuntimeError};
+use crate::frames::Frame;
+
+/// Stills are independent pictures; a stream is consecutive frames of one scene.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackingMode {
+    Stills,
+    Stream,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SubjectRule {
+    /// Largest, then most central.
+    Largest,
+    /// Nearest this frame pixel when tracking starts.
+    NearestTo(f32, f32),
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackerConfig {
+    pub mode: TrackingMode,
+    pub subject: SubjectRule,
+    /// Frames between detector runs while tracking, to count other people (0 = never).
+    pub recount_every: u32,
+    /// Pose-presence probability below which the landmarks are discarded.
+    pub min_presence: f32,
+    /// Smoothing for streams; `None` gives the raw model output.
+    pub smoothing: Option<Smoothing>,
+}
+
+impl Default for TrackerConfig {
+    fn default() -> Self {
+        TrackerConfig {
+            mode: TrackingMode::Stream,
+            subject: SubjectRule::Largest,
+            recount_every: 30,
+            min_presence: 0.5,
+            smoothing: Some(Smoothing::MEASURE),
+        }
+    }
+}
+
+/// Pick the subject among detections (pure: the rule in the module docs).
+pub fn choose_subject(
+    detections: &[Detection],
+    rule: SubjectRule,
+    frame_size: (u32, u32),
+) -> Option<usize> {
+    if detections.is_empty() {
+        return None;
+    }
+    let best_by = |key: &dyn Fn(&Detection) -> f32| {
+        (0..detections.len()).min_by(|&a, &b| key(&detections[a]).total_cmp(&key(&detections[b])))
+    };
+    match rule {
+        SubjectRule::NearestTo(x, y) => {
+            let reach = |d: &Detection| d.roi().size_px / ROI_SCALE / 2.0;
+            best_by(&|d| d.distance_to((x, y)))
+                .filter(|&i| detections[i].distance_to((x, y)) <= reach(&detections[i]))
+        }
+        SubjectRule::Largest => {
+            let largest = detections
+                .iter()
+                .map(|d| d.roi().size_px)
+                .fold(0.0f32, f32::max);
+            let centre = (frame_size.0 as f32 / 2.0, frame_size.1 as f32 / 2.0);
+            best_by(&|d| {
+                if d.roi().size_px < 0.9 * largest {
+                    f32::INFINITY
+                } else {
+                    let (x, y) = d.keypoints[0];
+                    (x - centre.0).hypot(y - centre.1)
+                }
+            })
+        }
+    }
+}
+
+/// The detection that is the tracked subject, if any: the one whose hip centre is nearest
+/// the subject's, within half the ROI size.
+pub fn find_subject(
+    detections: &[Detection],
+    hip_centre: (f32, f32),
+    roi_size_px: f32,
+) -> Option<usize> {
+    detections
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                i,
+                (d.keypoints[0].0 - hip_centre.0).hypot(d.keypoints[0].1 - hip_centre.1),
+            )
+        })
+        .filter(|&(_, dist)| dist < 0.5 * roi_size_px)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+struct Track {
+    next_roi: Roi,
+    hip_centre: (f32, f32),
+    roi_size_px: f32,
+}
+
+/// The pipeline's state for one input.
+pub struct Tracker {
+    config: TrackerConfig,
+    track: Option<Track>,
+    /// Where the last subject was when its track was lost, to take it back.
+    last_seen: Option<(f32, f32, f32)>,
+    frames_since_detection: u32,
+    other_people: usize,
+    smoother: Option<PoseSmoother>,
+}
+
+impl Tracker {
+    pub fn new(config: TrackerConfig) -> Tracker {
+        let smoother = match config.mode {
+            TrackingMode::Stream => config.smoothing.map(PoseSmoother::new),
+            TrackingMode::Stills => None,
+        };
+        Tracker {
+            config,
+            track: None,
+            last_seen: None,
+            frames_since_detection: 0,
+            other_people: 0,
+            smoother,
+        }
+    }
+
+    /// Run the pipeline on one frame.
+    pub fn process(
+        &mut self,
+        models: &mut PoseModels,
+        frame: &Frame,
+    ) -> Result<PoseFrame, RuntimeError> {
+        if self.config.mode == TrackingMode::Stills {
+            self.track = None;
+            self.last_seen = None;
+        }
+        let image = &frame.image;
+        if let Some(track) = &self.track {
+            if self.config.recount_every > 0
+                && self.frames_since_detection >= self.config.recount_every
+            {
+                let detections = models.detector.detect(image)?;
+                let own = find_subject(&detections, track.hip_centre, track.roi_size_px);
+                self.other_people = detections.len() - usize::from(own.is_some());
+                self.frames_since_detection = 0;
+            }
+            let roi = track.next_roi;
+            let result = models.landmarks.run(image, &roi)?;
+            if result.presence >= self.config.min_presence
+                && !roi.misses_image(image.width(), image.height())
+            {
+                self.frames_since_detection += 1;
+                return Ok(self.accept(result, roi, frame));
+            }
+            // Lost: remember where, and look again in this same frame.
+            self.last_seen = Some((track.hip_centre.0, track.hip_centre.1, track.roi_size_px));
+            self.track = None;
+        }
+
+        let detections = models.detector.detect(image)?;
+        self.frames_since_detection = 1;
+        let retaken = self
+            .last_seen
+            .and_then(|(x, y, size)| find_subject(&detections, (x, y), size));
+        let chosen = retaken
+            .or_else(|| choose_subject(&detections, self.config.subject, image.dimensions()));
+        let Some(chosen) = chosen else {
+            self.other_people = 0;
+            return Ok(PoseFrame {
+                pose: None,
+                other_people: 0,
+            });
+        };
+        self.other_people = detections.len() - 1;
+        let roi = detections[chosen].roi();
+        let result = models.landmarks.run(image, &roi)?;
+        if result.presence < self.config.min_presence {
+            return Ok(PoseFrame {
+                pose: None,
+                other_people: detections.len(),
+            });
+        }
+        if retaken.is_none() {
+            if let Some(s) = &mut self.smoother {
+                s.reset();
+            }
+        }
+        Ok(self.accept(result, roi, frame))
+    }
+
+    fn accept(
+        &mut self,
+        mut result: super::landmarks::RoiLandmarks,
+        roi: Roi,
+        frame: &Frame,
+    ) -> PoseFrame {
+        let next_roi = result.next_roi();
+        if let Some(s) = &mut self.smoother {
+            s.apply(
+                &mut result.landmarks,
+                &mut result.world_landmarks,
+                frame.timestamp_ms / 1000.0,
+            );
+        }
+        let (l, r) = (
+            result.landmarks[index::LEFT_HIP],
+            result.landmarks[index::RIGHT_HIP],
+        );
+        let hip_centre = ((l.x_px + r.x_px) / 2.0, (l.y_px + r.y_px) / 2.0);
+        if self.config.mode == TrackingMode::Stream {
+            self.track = Some(Track {
+                next_roi,
+                hip_centre,
+                roi_size_px: roi.size_px,
+            });
+            self.last_seen = None;
+        }
+        PoseFrame {
+            pose: Some(Pose {
+                score: result.presence,
+                landmarks: result.landmarks,
+                world_landmarks: result.world_landmarks,
+                roi,
+            }),
+            other_people: self.other_people,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A standing person whose hip centre is at (x, y) and whose body extent is `size`.
+    fn person(x: f32, y: f32, size: f32) -> Detection {
+        Detection {
+            score: 0.9,
+            face_box: [x - 5.0, y - size * 0.45, x + 5.0, y - size * 0.35],
+            keypoints: [
+                (x, y),
+                (x, y - size / 2.0),
+                (x, y - size * 0.3),
+                (x, y - size * 0.6),
+            ],
+        }
+    }
+
+    #[test]
+    fn largest_person_wins() {
+        let dets = [person(100.0, 300.0, 100.0), person(500.0, 300.0, 300.0)];
+        assert_eq!(
+            choose_subject(&dets, SubjectRule::Largest, (1000, 600)),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn equally_large_people_go_to_the_most_central() {
+        let dets = [person(100.0, 300.0, 300.0), person(450.0, 300.0, 290.0)];
+        assert_eq!(
+            choose_subject(&dets, SubjectRule::Largest, (1000, 600)),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_pixel_picks_the_person_under_it() {
+        let dets = [person(100.0, 300.0, 300.0), person(800.0, 300.0, 100.0)];
+        assert_eq!(
+            choose_subject(&dets, SubjectRule::NearestTo(790.0, 280.0), (1000, 600)),
+            Some(1)
+        );
+        assert_eq!(choose_subject(&[], SubjectRule::Largest, (1000, 600)), None);
+    }
+
+    #[test]
+    fn a_pixel_far_from_everyone_picks_nobody_yet() {
+        let dets = [person(100.0, 300.0, 200.0)];
+        assert_eq!(
+            choose_subject(&dets, SubjectRule::NearestTo(900.0, 300.0), (1000, 600)),
+            None
+        );
+    }
+
+    #[test]
+    fn the_subject_is_recognised_among_detections() {
+        let dets = [person(100.0, 300.0, 300.0), person(800.0, 300.0, 100.0)];
+        assert_eq!(find_subject(&dets, (790.0, 305.0), 125.0), Some(1));
+        assert_eq!(find_subject(&dets, (450.0, 300.0), 125.0), None);
+    }
+}

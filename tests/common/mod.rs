@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests: running the real binary, reading fixtures.
+#![allow(dead_code)]
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+pub fn posture(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args(args)
+        .output()
+        .expect("the posture binary runs")
+}
+
+pub fn posture_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_posture"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the posture binary runs")
+}
+
+pub fn records(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+        .collect()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A test case from fixtures/cases.json: boxes drawn by hand around body parts.
+#[derive(Debug, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub file: String,
+    pub frame: Option<u64>,
+    pub subject: Option<[f32; 2]>,
+    pub crop: Option<[f32; 4]>,
+    pub boxes: Boxes,
+    pub expect_pose: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Boxes {
+    pub nose: Option<[f32; 4]>,
+    pub left_ear: Option<[f32; 4]>,
+    pub right_ear: Option<[f32; 4]>,
+    pub left_shoulder: Option<[f32; 4]>,
+    pub right_shoulder: Option<[f32; 4]>,
+}
+
+impl Boxes {
+    /// (landmark index, name, box) for each part that has a box.
+    pub fn parts(&self) -> Vec<(usize, &'static str, [f32; 4])> {
+        [
+            (0, "nose", self.nose),
+            (7, "left_ear", self.left_ear),
+            (8, "right_ear", self.right_ear),
+            (11, "left_shoulder", self.left_shoulder),
+            (12, "right_shoulder", self.right_shoulder),
+        ]
+        .into_iter()
+        .filter_map(|(i, n, b)| b.map(|b| (i, n, b)))
+        .collect()
+    }
+}
+
+#[derive(Deserialize)]
+struct Cases {
+    cases: Vec<Case>,
+}
+
+pub fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(fixture("cases.json")).expect("fixtures/cases.json");
+    serde_json::from_str::<Cases>(&text)
+        .expect("cases.json parses")
+        .cases
+}
+
+pub fn landmark_xy(record: &serde_json::Value, index: usize) -> (f32, f32) {
+    let lm = &record["pose"]["landmarks"][index];
+    (
+        lm["x_px"].as_f64().unwrap() as f32,
+        lm["y_px"].as_f64().unwrap() as f32,
+    )
+}

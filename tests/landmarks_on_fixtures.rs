@@ -1,0 +1,128 @@
+//! The real binary on the real fixtures: hand-made boxes around the nose, ears and shoulders
+//! (fixtures/cases.json, drawn by looking at each frame) must contain the predicted points.
+
+mod common;
+use common::*;
+use std::collections::HashMap;
+
+/// Run `posture landmarks` once per input file (all frames, tracking as in real use), and
+/// return each case's record.
+fn run_cases(model: &str) -> Vec<(Case, serde_json::Value)> {
+    let mut by_input: HashMap<(String, Option<[u32; 2]>), Vec<serde_json::Value>> = HashMap::new();
+    let mut out = Vec::new();
+    for case in cases() {
+        let key = (
+            case.file.clone(),
+            case.subject.map(|s| [s[0] as u32, s[1] as u32]),
+        );
+        let recs = by_input.entry(key).or_insert_with(|| {
+            let path = fixture(&case.file);
+            let mut args = vec!["landmarks", path.to_str().unwrap(), "--model", model];
+            let subject;
+            if let Some([x, y]) = case.subject {
+                subject = format!("{x},{y}");
+                args.extend(["--subject", &subject]);
+            }
+            let o = posture(&args);
+            assert!(o.status.success(), "{}: {}", case.file, stderr(&o));
+            records(&o)
+        });
+        let frame = case.frame.unwrap_or(0);
+        let rec = recs
+            .iter()
+            .find(|r| r["frame"] == frame)
+            .unwrap_or_else(|| panic!("{}: no record for frame {frame}", case.id));
+        out.push((case, rec.clone()));
+    }
+    out
+}
+
+fn check_boxes(model: &str) {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (case, rec) in run_cases(model) {
+        if !case.expect_pose {
+            assert!(
+                rec["pose"].is_null(),
+                "{}: a pose was found where there is no person",
+                case.id
+            );
+            continue;
+        }
+        assert!(!rec["pose"].is_null(), "{}: no pose found", case.id);
+        for (index, name, [x0, y0, x1, y1]) in case.boxes.parts() {
+            let (x, y) = landmark_xy(&rec, index);
+            checked += 1;
+            if !(x0..=x1).contains(&x) || !(y0..=y1).contains(&y) {
+                failures.push(format!(
+                    "{} {name}: ({x:.0}, {y:.0}) outside [{x0}, {y0}, {x1}, {y1}]",
+                    case.id
+                ));
+            }
+        }
+    }
+    assert!(checked >= 40, "only {checked} points checked");
+    assert!(
+        failures.is_empty(),
+        "{model}: {} of {checked} points outside their boxes:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn lite_points_fall_in_hand_made_boxes() {
+    check_boxes("lite");
+}
+
+#[test]
+fn full_points_fall_in_hand_made_boxes() {
+    check_boxes("full");
+}
+
+#[test]
+fn two_person_clip_keeps_one_subject_and_reports_the_other() {
+    // The walking woman, chosen by a pixel on her at the start of the clip; the man on the box
+    // stays in view. The subject's hip centre must move smoothly (no jump to the man) and the
+    // other people must be reported.
+    let case = cases()
+        .into_iter()
+        .find(|c| c.file == "sports2d_walk.mp4" && c.subject.is_some())
+        .expect("a sports2d case with a subject");
+    let [x, y] = case.subject.unwrap();
+    let subject = format!("{x},{y}");
+    let path = fixture("sports2d_walk.mp4");
+    let o = posture(&["landmarks", path.to_str().unwrap(), "--subject", &subject]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recs = records(&o);
+    assert_eq!(recs.len(), 230);
+    let mut last: Option<(f32, f32, u64)> = None;
+    let mut with_pose = 0;
+    for r in &recs {
+        if r["pose"].is_null() {
+            continue;
+        }
+        with_pose += 1;
+        let (lx, ly) = landmark_xy(r, 23);
+        let (rx, ry) = landmark_xy(r, 24);
+        let hip = ((lx + rx) / 2.0, (ly + ry) / 2.0);
+        let frame = r["frame"].as_u64().unwrap();
+        if let Some((px, py, pf)) = last {
+            let per_frame = (hip.0 - px).hypot(hip.1 - py) / (frame - pf) as f32;
+            assert!(
+                per_frame < 40.0,
+                "frame {frame}: hip jumped {per_frame:.0} px/frame: subject switched?"
+            );
+        }
+        last = Some((hip.0, hip.1, frame));
+    }
+    assert!(with_pose > 150, "subject found in only {with_pose} frames");
+    let others = recs
+        .iter()
+        .filter(|r| r["other_people"].as_u64().unwrap() >= 1)
+        .count();
+    assert!(
+        others > 100,
+        "other people reported in only {others} frames"
+    );
+}
