@@ -1,1 +1,174 @@
-fn main() {}
+//! Benchmarks for each pipeline stage and for the whole pipeline on a fixture clip.
+//!
+//! Stages: `decode` (video to RGB frames), `detector` (letterbox, inference, post-processing),
+//! `roi_crop` (ROI from a detection and the 256x256 crop), `landmarks` (inference alone),
+//! `postprocess` (heatmap refinement and projection), and `end_to_end` (decode + tracking
+//! pipeline over the whole sports2d clip, frames per second). Models at 1 and 2 threads.
+//!
+//! Run: `cargo bench --bench pipeline` (or a group: `cargo bench --bench pipeline -- end_to_end`).
+//! Numbers go in BENCHMARKS.md with the machine and the command.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use posture::frames::{open_file, Frame, OpenOptions, VideoOptions};
+use posture::pose::landmarks::decode;
+use posture::pose::{runtime, LandmarkVariant, PoseModels, SessionOptions, Tracker, TrackerConfig};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const CLIP: &str = "sports2d_walk.mp4";
+const CLIP_FRAMES: u64 = 230;
+
+fn clip() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(CLIP)
+}
+
+fn open_clip(decoder_threads: usize) -> Box<dyn posture::frames::FrameSource> {
+    let options = OpenOptions {
+        video: VideoOptions {
+            stride: 1,
+            decoder_threads,
+        },
+        replay: false,
+    };
+    open_file(&clip(), &options).expect("fixture clip opens")
+}
+
+/// A side-view frame of the walking woman (full body in view).
+fn sample_frame() -> Frame {
+    let mut source = open_clip(0);
+    loop {
+        let f = source.next_frame().expect("frame").expect("decodes");
+        if f.index == 100 {
+            return f;
+        }
+    }
+}
+
+fn models(variant: LandmarkVariant, threads: usize) -> PoseModels {
+    PoseModels::load(
+        &runtime::default_models_dir(),
+        variant,
+        SessionOptions { threads },
+    )
+    .expect("models load")
+}
+
+fn decode_bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("decode");
+    g.sample_size(10)
+        .throughput(Throughput::Elements(CLIP_FRAMES));
+    for threads in [1, 2] {
+        g.bench_function(
+            BenchmarkId::new("sports2d_1768x994_vp9", format!("{threads}thread")),
+            |b| {
+                b.iter(|| {
+                    let mut source = open_clip(threads);
+                    let mut n = 0;
+                    while let Some(f) = source.next_frame() {
+                        f.expect("decodes");
+                        n += 1;
+                    }
+                    assert_eq!(n, CLIP_FRAMES);
+                })
+            },
+        );
+    }
+}
+
+fn stage_benches(c: &mut Criterion) {
+    let frame = sample_frame();
+    for threads in [1, 2] {
+        let mut m = models(LandmarkVariant::Lite, threads);
+        let mut g = c.benchmark_group("detector");
+        g.bench_function(
+            BenchmarkId::new("letterbox", format!("{threads}thread")),
+            |b| b.iter(|| m.detector.prepare(&frame.image)),
+        );
+        let letterbox = m.detector.prepare(&frame.image);
+        g.bench_function(
+            BenchmarkId::new("inference", format!("{threads}thread")),
+            |b| b.iter(|| m.detector.infer().unwrap()),
+        );
+        let (boxes, scores) = m.detector.infer().unwrap();
+        g.bench_function(
+            BenchmarkId::new("postprocess", format!("{threads}thread")),
+            |b| b.iter(|| m.detector.postprocess(&boxes, &scores, &letterbox)),
+        );
+        g.finish();
+        let detection = m
+            .detector
+            .postprocess(&boxes, &scores, &letterbox)
+            .into_iter()
+            .next()
+            .expect("a person at frame 100");
+
+        let mut g = c.benchmark_group("roi_crop");
+        g.bench_function(
+            BenchmarkId::new("roi_and_crop_256", format!("{threads}thread")),
+            |b| b.iter(|| m.landmarks.prepare(&frame.image, &detection.roi())),
+        );
+        g.finish();
+
+        for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
+            let mut m = models(variant, threads);
+            let roi = detection.roi();
+            m.landmarks.prepare(&frame.image, &roi);
+            let mut g = c.benchmark_group("landmarks");
+            g.bench_function(
+                BenchmarkId::new(
+                    format!("{variant:?}").to_lowercase(),
+                    format!("{threads}thread"),
+                ),
+                |b| b.iter(|| m.landmarks.infer().unwrap()),
+            );
+            g.finish();
+            if threads == 1 {
+                let raw = m.landmarks.infer().unwrap();
+                let mut g = c.benchmark_group("postprocess");
+                g.bench_function(format!("{variant:?}").to_lowercase(), |b| {
+                    b.iter(|| decode(&raw, &roi))
+                });
+                g.finish();
+            }
+        }
+    }
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let mut g = c.benchmark_group("end_to_end");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(CLIP_FRAMES));
+    for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
+        for threads in [1, 2] {
+            let mut m = models(variant, threads);
+            let id = BenchmarkId::new(
+                format!("{variant:?}").to_lowercase(),
+                format!("{threads}thread"),
+            );
+            g.bench_function(id, |b| {
+                b.iter(|| {
+                    let mut source = open_clip(threads);
+                    let mut tracker = Tracker::new(TrackerConfig::default());
+                    let mut poses = 0;
+                    while let Some(f) = source.next_frame() {
+                        poses += usize::from(
+                            tracker
+                                .process(&mut m, &f.expect("decodes"))
+                                .unwrap()
+                                .pose
+                                .is_some(),
+                        );
+                    }
+                    assert!(poses > 200);
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, decode_bench, stage_benches, end_to_end);
+criterion_main!(benches);

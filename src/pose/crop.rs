@@ -191,8 +191,9 @@ mod tests {
         };
         let mut out = vec![0.0; 4 * 4 * 3];
         crop_to_tensor(&frame, &roi, 4, (0.0, 1.0), Border::Replicate, &mut out);
-        let top = out[(0 * 4 + 1) * 3];
-        let bottom = out[(3 * 4 + 1) * 3];
+        let pixel = |row: usize, col: usize| out[(row * 4 + col) * 3];
+        let top = pixel(0, 1);
+        let bottom = pixel(3, 1);
         assert!(top > 0.9 && bottom < 0.1, "top {top} bottom {bottom}");
     }
 }

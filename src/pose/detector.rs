@@ -203,26 +203,36 @@ impl Detector {
         letterbox
     }
 
+    /// Run the model on the prepared input: raw boxes (2254 x 12) and score logits (2254).
+    pub fn infer(&mut self) -> Result<(Vec<f32>, Vec<f32>), RuntimeError> {
+        let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
+        let (boxes, scores) =
+            self.model
+                .run(&shape, &self.input, &["Identity", "Identity_1"], |out| {
+                    (out[0].to_vec(), out[1].to_vec())
+                })?;
+        if boxes.len() != NUM_ANCHORS * VALUES_PER_ANCHOR || scores.len() != NUM_ANCHORS {
+            return Err(self
+                .model
+                .unexpected_output("detector outputs have unexpected sizes".into()));
+        }
+        Ok((boxes, scores))
+    }
+
+    /// Decode, merge and map raw outputs to frame pixels.
+    pub fn postprocess(&self, boxes: &[f32], scores: &[f32], letterbox: &Roi) -> Vec<Detection> {
+        let raw = decode(boxes, scores, &self.anchors, self.min_score);
+        weighted_nms(raw, NMS_IOU)
+            .into_iter()
+            .map(|d| to_frame_pixels(d, letterbox))
+            .collect()
+    }
+
     /// Everyone the detector finds, best first, in frame pixels.
     pub fn detect(&mut self, frame: &RgbImage) -> Result<Vec<Detection>, RuntimeError> {
         let letterbox = self.prepare(frame);
-        let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
-        let (anchors, min_score) = (&self.anchors, self.min_score);
-        let raw = self
-            .model
-            .run(&shape, &self.input, &["Identity", "Identity_1"], |out| {
-                let (boxes, scores) = (out[0], out[1]);
-                (boxes.len() == NUM_ANCHORS * VALUES_PER_ANCHOR && scores.len() == NUM_ANCHORS)
-                    .then(|| decode(boxes, scores, anchors, min_score))
-            })?;
-        let raw = raw.ok_or_else(|| {
-            self.model
-                .unexpected_output("detector outputs have unexpected sizes".into())
-        })?;
-        Ok(weighted_nms(raw, NMS_IOU)
-            .into_iter()
-            .map(|d| to_frame_pixels(d, &letterbox))
-            .collect())
+        let (boxes, scores) = self.infer()?;
+        Ok(self.postprocess(&boxes, &scores, &letterbox))
     }
 }
 

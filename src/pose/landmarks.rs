@@ -99,37 +99,52 @@ impl LandmarkModel {
         );
     }
 
-    /// Landmarks of the person in `roi`.
-    pub fn run(&mut self, frame: &RgbImage, roi: &Roi) -> Result<RoiLandmarks, RuntimeError> {
-        self.prepare(frame, roi);
+    /// Run the model on the prepared input; the raw outputs.
+    pub fn infer(&mut self) -> Result<RawOutputs, RuntimeError> {
         let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
         let names = ["Identity", "Identity_1", "Identity_3", "Identity_4"];
-        let decoded = self.model.run(&shape, &self.input, &names, |out| {
-            let (raw, flag, heatmap, world) = (out[0], out[1], out[2], out[3]);
-            if raw.len() != MODEL_LANDMARKS * 5
-                || flag.len() != 1
-                || heatmap.len() != HEATMAP_SIDE * HEATMAP_SIDE * MODEL_LANDMARKS
-                || world.len() != MODEL_LANDMARKS * 3
-            {
-                return None;
-            }
-            Some(decode(raw, flag[0], heatmap, world, roi))
-        })?;
-        decoded.ok_or_else(|| {
-            self.model
-                .unexpected_output("landmark outputs have unexpected sizes".into())
-        })
+        let raw = self
+            .model
+            .run(&shape, &self.input, &names, |out| RawOutputs {
+                landmarks: out[0].to_vec(),
+                presence: out[1].first().copied().unwrap_or(0.0),
+                heatmap: out[2].to_vec(),
+                world: out[3].to_vec(),
+            })?;
+        if raw.landmarks.len() != MODEL_LANDMARKS * 5
+            || raw.heatmap.len() != HEATMAP_SIDE * HEATMAP_SIDE * MODEL_LANDMARKS
+            || raw.world.len() != MODEL_LANDMARKS * 3
+        {
+            return Err(self
+                .model
+                .unexpected_output("landmark outputs have unexpected sizes".into()));
+        }
+        Ok(raw)
+    }
+
+    /// Landmarks of the person in `roi`: crop, infer, decode.
+    pub fn run(&mut self, frame: &RgbImage, roi: &Roi) -> Result<RoiLandmarks, RuntimeError> {
+        self.prepare(frame, roi);
+        Ok(decode(&self.infer()?, roi))
     }
 }
 
+/// The landmark model's outputs that the pipeline uses (segmentation is not needed).
+#[derive(Debug, Clone)]
+pub struct RawOutputs {
+    /// 39 x (x, y, z, visibility logit, presence logit), crop pixels.
+    pub landmarks: Vec<f32>,
+    /// Pose-presence probability.
+    pub presence: f32,
+    /// 64 x 64 x 39 heatmap logits.
+    pub heatmap: Vec<f32>,
+    /// 39 x (x, y, z) metres.
+    pub world: Vec<f32>,
+}
+
 /// Turn raw landmark-model outputs into frame-pixel landmarks.
-pub fn decode(
-    raw: &[f32],
-    presence: f32,
-    heatmap: &[f32],
-    world: &[f32],
-    roi: &Roi,
-) -> RoiLandmarks {
+pub fn decode(outputs: &RawOutputs, roi: &Roi) -> RoiLandmarks {
+    let (raw, heatmap, world) = (&outputs.landmarks, &outputs.heatmap, &outputs.world);
     let side = INPUT_SIDE as f32;
     let mut points: Vec<(f32, f32)> = (0..MODEL_LANDMARKS)
         .map(|k| (raw[k * 5] / side, raw[k * 5 + 1] / side))
@@ -159,7 +174,7 @@ pub fn decode(
     }
     let aux = |k: usize| roi.crop_to_image(points[k].0, points[k].1);
     RoiLandmarks {
-        presence,
+        presence: outputs.presence,
         landmarks,
         world_landmarks,
         auxiliary: [aux(33), aux(34)],
@@ -212,7 +227,13 @@ mod tests {
             size_px: 200.0,
             rotation_rad: std::f32::consts::FRAC_PI_2,
         };
-        let out = decode(&raw, 0.9, &heatmap, &world, &roi);
+        let outputs = RawOutputs {
+            landmarks: raw,
+            presence: 0.9,
+            heatmap,
+            world,
+        };
+        let out = decode(&outputs, &roi);
         assert!(
             (out.landmarks[0].x_px - 400.0).abs() < 1e-3
                 && (out.landmarks[0].y_px - 300.0).abs() < 1e-3

@@ -1,0 +1,127 @@
+//! Frame sources: still images, video files, cameras and real-time replay of a video file.
+//!
+//! Every source yields [`Frame`]s (RGB pixels, an index and a timestamp) through the one
+//! [`FrameSource`] interface, so the pose pipeline never knows where its pixels came from.
+
+mod camera;
+mod image_file;
+mod replay;
+mod video;
+
+pub use camera::{
+    choose_format, list_cameras, parse_fps, parse_resolution, CameraConfig, CameraInfo,
+    CameraSource, DEFAULT_FPS, DEFAULT_RESOLUTION, MAX_FPS,
+};
+pub use image_file::{ImageSource, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
+pub use replay::{Clock, ReplaySource, SystemClock};
+pub use video::{VideoOptions, VideoSource};
+
+use std::path::{Path, PathBuf};
+
+/// One decoded frame, always 8-bit RGB.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub image: image::RgbImage,
+    /// Position in the source: the decoded-frame count for videos (frames skipped by a stride
+    /// still count, so index N is the Nth frame of the file), 0 for a still image.
+    pub index: u64,
+    /// Presentation time from the start of the source in milliseconds (container timestamps
+    /// for video files, capture time for cameras, 0 for a still image).
+    pub timestamp_ms: f64,
+}
+
+/// Anything that yields frames in order.
+pub trait FrameSource {
+    /// A label for output records: the file path as given, or the camera's name.
+    fn label(&self) -> &str;
+    /// The next frame, `None` at the end, `Some(Err)` when a frame cannot be decoded
+    /// (a truncated file). A source that returned an error may still yield later frames.
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>>;
+    /// Whether this is a single picture rather than a stream of related frames (stills are
+    /// analysed independently; streams are tracked and smoothed).
+    fn is_still(&self) -> bool {
+        false
+    }
+}
+
+/// What went wrong reading frames. Each message names the input and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("{path}: no such file")]
+    NotFound { path: PathBuf },
+    #[error("{path}: is a directory, not an image or video file")]
+    IsDirectory { path: PathBuf },
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: empty file (0 bytes)")]
+    Empty { path: PathBuf },
+    #[error("{path}: not a supported image or video ({detail}); supported: PNG, JPEG, and videos FFmpeg can decode (H.264, VP9, ...)")]
+    Unsupported { path: PathBuf, detail: String },
+    #[error("{path}: corrupt or truncated: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: {width}x{height} is too large (limit {max_side}px a side and {max_megapixels} megapixels); downscale it first")]
+    TooLarge {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+        max_side: u32,
+        max_megapixels: u32,
+    },
+    #[error("{path}: {width}x{height} is too small to hold a person")]
+    TooSmall {
+        path: PathBuf,
+        width: u32,
+        height: u32,
+    },
+    #[error("camera: {0}")]
+    Camera(String),
+}
+
+/// How to open a file input.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    pub video: VideoOptions,
+    /// Deliver video frames at their real-time pace, as a camera would.
+    pub replay: bool,
+}
+
+/// Open a still image or a video file, chosen by content (not by extension), so that a
+/// mislabelled file still opens and an unknown one gets a clear error.
+pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSource>, FrameError> {
+    check_path(path)?;
+    if image_file::looks_like_image(path)? {
+        return Ok(Box::new(ImageSource::open(path)?));
+    }
+    let video = VideoSource::open(path, &options.video)?;
+    if options.replay {
+        Ok(Box::new(ReplaySource::new(video)))
+    } else {
+        Ok(Box::new(video))
+    }
+}
+
+fn check_path(path: &Path) -> Result<(), FrameError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => FrameError::NotFound {
+            path: path.to_owned(),
+        },
+        _ => FrameError::Io {
+            path: path.to_owned(),
+            source: e,
+        },
+    })?;
+    if meta.is_dir() {
+        return Err(FrameError::IsDirectory {
+            path: path.to_owned(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(FrameError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
+}

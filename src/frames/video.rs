@@ -1,0 +1,1157 @@
+//! Video files through FFmpeg (ffmpeg-next, linked against the system's libav*).
+//!
+//! Decoding is split in two steps, [`VideoSource::decode_next`] (compressed -> YUV, cheap to
+//! throw away) and [`VideoSource::convert`] (YUV -> RGB), so that frames dropped by a stride or
+//! by real-time replay are decoded (the codec needs them as references) but never converted.
+
+use super::image_file::check_size;
+use super::{Frame, FrameError, FrameSource};
+use ffmpeg::codec::threading;
+use ffmpeg::format::Pixel;
+use ffmpeg::software::scaling;
+use ffmpeg::{frame, media, Rational};
+use ffmpeg_next as ffmpeg;
+use std::io::Read;
+use std::os::raw::c_int;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+/// How to decode a video file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoOptions {
+    /// Keep every Nth frame (1 = every frame; 0 is taken as 1). Skipped frames still count
+    /// for [`Frame::index`], so index N is always the Nth frame of the file.
+    pub stride: u32,
+    /// FFmpeg frame-threading workers; 0 lets FFmpeg pick from the number of cores.
+    pub decoder_threads: usize,
+}
+
+impl Default for VideoOptions {
+    fn default() -> Self {
+        VideoOptions {
+            stride: 1,
+            decoder_threads: 0,
+        }
+    }
+}
+
+/// FPS assumed when a container declares none; only used for timestamps of frames that
+/// carry no timestamp of their own.
+const FALLBACK_FPS: f64 = 30.0;
+
+/// Decode errors in a row after which a stream is abandoned (a file of garbage after a
+/// valid start would otherwise yield an error per packet to the end).
+const MAX_CONSECUTIVE_ERRORS: u32 = 256;
+
+/// Undecodable packets tolerated before the first picture, before we decide the file holds
+/// no video we can read (a few are normal: an H.264 stream cut before a keyframe).
+const MAX_ERRORS_BEFORE_FIRST_FRAME: u32 = 64;
+
+static FFMPEG_INIT: Once = Once::new();
+
+/// Initialise FFmpeg once per process and silence its logging: every problem it would print
+/// reaches the user as a `FrameError` instead.
+fn init_ffmpeg() {
+    FFMPEG_INIT.call_once(|| {
+        // Only registers devices and error strings on FFmpeg 5; it cannot meaningfully fail.
+        let _ = ffmpeg::init();
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
+    });
+}
+
+/// A decoded picture, not yet converted to RGB.
+pub(crate) struct Decoded {
+    picture: frame::Video,
+    pub(crate) index: u64,
+    pub(crate) timestamp_ms: f64,
+}
+
+/// The RGB24 converter, rebuilt only when the input format, size or colour signalling changes.
+struct Scaler {
+    context: scaling::Context,
+    key: (Pixel, u32, u32, c_int, bool),
+    output: frame::Video,
+}
+
+// SAFETY: an SwsContext is plain heap state with no thread affinity; it is owned by this
+// struct alone and only ever used through `&mut self`, so moving it to another thread is sound.
+unsafe impl Send for Scaler {}
+
+/// Where the decoder stands on the packet stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Feed {
+    /// Still reading packets from the file.
+    Packets,
+    /// All packets sent and the end signalled: draining the decoder's buffered frames.
+    Draining,
+    /// The decoder has returned its last frame.
+    Done,
+}
+
+/// A video file as a frame source; see [`VideoOptions`] for stride and threading.
+pub struct VideoSource {
+    path: PathBuf,
+    label: String,
+    input: ffmpeg::format::context::Input,
+    stream_index: usize,
+    decoder: ffmpeg::decoder::Video,
+    time_base: Rational,
+    /// Stream start in `time_base` units; `None` until known (then the first frame's time).
+    start_ts: Option<i64>,
+    fps: f64,
+    declared_frames: Option<u64>,
+    width: u32,
+    height: u32,
+    stride: u64,
+    /// Frames decoded so far (the index of the next decoded frame).
+    decoded_count: u64,
+    /// Packets read from the file (all streams), for error messages.
+    packets_read: u64,
+    feed: Feed,
+    /// The first picture, decoded while opening to prove the file is readable.
+    primed: Option<Decoded>,
+    /// The end-of-stream check has run (it reports truncation at most once).
+    end_checked: bool,
+    /// A packet the decoder refused for now (EAGAIN), to send again before reading more.
+    unsent: Option<ffmpeg::Packet>,
+    consecutive_errors: u32,
+    scaler: Option<Scaler>,
+}
+
+impl std::fmt::Debug for VideoSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoSource")
+            .field("path", &self.path)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("fps", &self.fps)
+            .field("declared_frames", &self.declared_frames)
+            .field("stride", &self.stride)
+            .field("decoded_count", &self.decoded_count)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VideoSource {
+    /// Open a video file, pick its best video stream and decode the first frame, so that a
+    /// file that cannot give a single frame fails here rather than on the first read.
+    pub fn open(path: &Path, options: &VideoOptions) -> Result<Self, FrameError> {
+        super::check_path(path)?;
+        init_ffmpeg();
+        let container = sniff_container(path)?;
+
+        let input = ffmpeg::format::input(path).map_err(|e| open_error(path, container, &e))?;
+        // How sure FFmpeg is of the format: above 50 it recognised the content itself; 50 is a
+        // guess from the file name; at 25 or below FFmpeg itself warns "misdetection possible"
+        // (random bytes often pass as a raw H.263 stream with a garbage first frame).
+        let score = input.probe_score();
+        if container.is_none() && score <= ffmpeg::ffi::AVPROBE_SCORE_MAX / 4 {
+            return Err(FrameError::Unsupported {
+                path: path.to_owned(),
+                detail: format!(
+                    "unrecognised content (FFmpeg's best guess, {}, has confidence {score}/100)",
+                    input.format().name()
+                ),
+            });
+        }
+        let looks_like_container =
+            container.is_some() || score > ffmpeg::ffi::AVPROBE_SCORE_EXTENSION;
+
+        let stream = input
+            .streams()
+            .best(media::Type::Video)
+            // Cover art in an audio file is a "video" stream of one still: not a video.
+            .filter(|s| {
+                !s.disposition()
+                    .contains(ffmpeg::format::stream::Disposition::ATTACHED_PIC)
+            })
+            .ok_or_else(|| {
+                if looks_like_container {
+                    FrameError::Unsupported {
+                        path: path.to_owned(),
+                        detail: format!("no video stream in this {} file", input.format().name()),
+                    }
+                } else {
+                    not_media(path)
+                }
+            })?;
+        let stream_index = stream.index();
+        let time_base = stream.time_base();
+        let start_ts = Some(stream.start_time()).filter(|&t| t != ffmpeg::ffi::AV_NOPTS_VALUE);
+        let declared_frames = u64::try_from(stream.frames()).ok().filter(|&n| n > 0);
+        let fps = [stream.avg_frame_rate(), stream.rate()]
+            .into_iter()
+            .find(|r| r.numerator() > 0 && r.denominator() > 0)
+            .map(f64::from)
+            .unwrap_or(FALLBACK_FPS);
+        let parameters = stream.parameters();
+        let codec_id = parameters.id();
+        // FFmpeg renders text files (.txt, .ans, .bin, ...) as "ANSI art" video: not footage.
+        use ffmpeg::codec::Id;
+        if matches!(codec_id, Id::ANSI | Id::BINTEXT | Id::XBIN | Id::IDF) {
+            return Err(FrameError::Unsupported {
+                path: path.to_owned(),
+                detail: "a text file, not an image or a video".into(),
+            });
+        }
+
+        let mut context =
+            ffmpeg::codec::context::Context::from_parameters(parameters).map_err(|e| {
+                FrameError::Corrupt {
+                    path: path.to_owned(),
+                    detail: format!("bad codec parameters: {e}"),
+                }
+            })?;
+        if ffmpeg::decoder::find(codec_id).is_none() {
+            return Err(FrameError::Unsupported {
+                path: path.to_owned(),
+                detail: format!(
+                    "no decoder for the {} codec in this FFmpeg build",
+                    codec_name(codec_id)
+                ),
+            });
+        }
+        context.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: options.decoder_threads,
+            ..Default::default()
+        });
+        let mut decoder = context.decoder();
+        decoder.set_packet_time_base(time_base);
+        let decoder = decoder.video().map_err(|e| FrameError::Unsupported {
+            path: path.to_owned(),
+            detail: format!("cannot open the {} decoder: {e}", codec_name(codec_id)),
+        })?;
+        // The container's size, checked before any frame is decoded (0 = not declared).
+        let (width, height) = (decoder.width(), decoder.height());
+        if width > 0 && height > 0 {
+            check_size(path, width, height)?;
+        }
+
+        let mut source = VideoSource {
+            path: path.to_owned(),
+            label: path.display().to_string(),
+            input,
+            stream_index,
+            decoder,
+            time_base,
+            start_ts,
+            fps,
+            declared_frames,
+            width,
+            height,
+            stride: u64::from(options.stride.max(1)),
+            decoded_count: 0,
+            packets_read: 0,
+            feed: Feed::Packets,
+            primed: None,
+            end_checked: false,
+            unsent: None,
+            consecutive_errors: 0,
+            scaler: None,
+        };
+
+        // Decode up to the first picture. Errors before it are tolerated (a stream may start
+        // mid-GOP) up to a limit; reaching the end without a picture means the file has none.
+        let mut errors = 0;
+        let mut last_error = None;
+        loop {
+            match source.decode_one() {
+                Some(Ok(first)) => {
+                    check_size(path, first.picture.width(), first.picture.height())?;
+                    source.width = first.picture.width();
+                    source.height = first.picture.height();
+                    source.primed = Some(first);
+                    return Ok(source);
+                }
+                Some(Err(e)) => {
+                    errors += 1;
+                    last_error = Some(e);
+                    if errors >= MAX_ERRORS_BEFORE_FIRST_FRAME {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        let why = match last_error {
+            Some(FrameError::Corrupt { detail, .. }) => detail,
+            Some(other) => other.to_string(),
+            None => "the stream ended".to_string(),
+        };
+        if looks_like_container {
+            Err(FrameError::Corrupt {
+                path: path.to_owned(),
+                detail: format!("no {} frame could be decoded ({why})", codec_name(codec_id)),
+            })
+        } else {
+            Err(not_media(path))
+        }
+    }
+
+    /// Frames per second the container declares (average rate), or 30 if it declares none.
+    pub fn fps(&self) -> f64 {
+        self.fps
+    }
+
+    /// The frame count the container declares, if any (MP4 does; WebM/Matroska usually not).
+    /// Counts every frame, regardless of the stride.
+    pub fn frame_count_hint(&self) -> Option<u64> {
+        self.declared_frames
+    }
+
+    /// Frame width in pixels (of the first frame).
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Frame height in pixels (of the first frame).
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The next frame that the stride keeps, decoded but not converted to RGB. At the end, if
+    /// fewer frames came out than the container declares, one `Corrupt` "truncated" error
+    /// comes before `None`.
+    pub(crate) fn decode_next(&mut self) -> Option<Result<Decoded, FrameError>> {
+        loop {
+            let decoded = match self.primed.take() {
+                Some(first) => first,
+                None => match self.decode_one() {
+                    Some(Ok(d)) => d,
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => return self.end_of_stream(),
+                },
+            };
+            if decoded.index % self.stride == 0 {
+                return Some(Ok(decoded));
+            }
+        }
+    }
+
+    /// Convert a decoded picture to an RGB frame with the cached scaler.
+    pub(crate) fn convert(&mut self, decoded: Decoded) -> Result<Frame, FrameError> {
+        let picture = &decoded.picture;
+        let (w, h) = (picture.width(), picture.height());
+        check_size(&self.path, w, h)?;
+        let color_space = ffmpeg::ffi::AVColorSpace::from(picture.color_space()) as c_int;
+        let full_range = picture.color_range() == ffmpeg::color::Range::JPEG
+            || matches!(
+                picture.format(),
+                Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P | Pixel::YUVJ440P
+            );
+        let key = (picture.format(), w, h, color_space, full_range);
+        if self.scaler.as_ref().map(|s| s.key) != Some(key) {
+            self.scaler = Some(self.new_scaler(key)?);
+        }
+        let scaler = self.scaler.as_mut().expect("scaler was just set");
+        scaler
+            .context
+            .run(picture, &mut scaler.output)
+            .map_err(|e| FrameError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("frame {}: pixel conversion failed: {e}", decoded.index),
+            })?;
+
+        // Copy row by row: FFmpeg pads each row (`stride`) for SIMD alignment.
+        let row = w as usize * 3;
+        let stride = scaler.output.stride(0);
+        let data = scaler.output.data(0);
+        let mut rgb = Vec::with_capacity(row * h as usize);
+        for y in 0..h as usize {
+            rgb.extend_from_slice(&data[y * stride..y * stride + row]);
+        }
+        let image = image::RgbImage::from_raw(w, h, rgb).expect("buffer is exactly w*h*3 bytes");
+        Ok(Frame {
+            image,
+            index: decoded.index,
+            timestamp_ms: decoded.timestamp_ms,
+        })
+    }
+
+    fn new_scaler(&self, key: (Pixel, u32, u32, c_int, bool)) -> Result<Scaler, FrameError> {
+        let (format, w, h, color_space, full_range) = key;
+        // Bicubic is what the ffmpeg CLI uses; for a same-size conversion it only matters for
+        // chroma, and using the same flags keeps our pixels identical to the CLI's.
+        let mut context =
+            scaling::Context::get(format, w, h, Pixel::RGB24, w, h, scaling::Flags::BICUBIC)
+                .map_err(|e| FrameError::Unsupported {
+                    path: self.path.clone(),
+                    detail: format!("cannot convert {format:?} {w}x{h} pictures to RGB: {e}"),
+                })?;
+        // Use the YUV matrix the stream signals (BT.709 for HD, BT.601 when unspecified), as the
+        // ffmpeg CLI does; swscale alone would always assume BT.601 and shift the colours.
+        // SAFETY: the context pointer is valid (just created); the coefficient tables returned
+        // by sws_getCoefficients are static; the call only updates the context's tables.
+        unsafe {
+            let coefficients = ffmpeg::ffi::sws_getCoefficients(color_space);
+            ffmpeg::ffi::sws_setColorspaceDetails(
+                context.as_mut_ptr(),
+                coefficients,
+                c_int::from(full_range),
+                coefficients,
+                0,
+                0,
+                1 << 16,
+                1 << 16,
+            );
+        }
+        Ok(Scaler {
+            context,
+            key,
+            output: frame::Video::empty(),
+        })
+    }
+
+    /// Decode one picture (regardless of the stride), feeding packets as the decoder asks.
+    /// `None` once the decoder is fully drained.
+    fn decode_one(&mut self) -> Option<Result<Decoded, FrameError>> {
+        let result = self.decode_one_inner()?;
+        if result.is_ok() {
+            self.consecutive_errors = 0;
+            return Some(result);
+        }
+        self.consecutive_errors += 1;
+        if self.consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+            // Whatever FFmpeg could still do, a stream of nothing but errors is not worth it.
+            self.feed = Feed::Done;
+            return Some(Err(self.corrupt(format!(
+                "gave up after {MAX_CONSECUTIVE_ERRORS} decode errors in a row (after frame {})",
+                self.decoded_count
+            ))));
+        }
+        Some(result)
+    }
+
+    fn decode_one_inner(&mut self) -> Option<Result<Decoded, FrameError>> {
+        loop {
+            if self.feed == Feed::Done {
+                return None;
+            }
+            let mut picture = frame::Video::empty();
+            match self.decoder.receive_frame(&mut picture) {
+                Ok(()) => return Some(Ok(self.stamp(picture))),
+                Err(ffmpeg::Error::Eof) => {
+                    self.feed = Feed::Done;
+                    return None;
+                }
+                Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::error::EAGAIN => {
+                    if self.feed == Feed::Draining {
+                        // Cannot happen after send_eof; guard against looping forever anyway.
+                        self.feed = Feed::Done;
+                        return None;
+                    }
+                    if let Err(e) = self.feed_packet() {
+                        return Some(Err(e));
+                    }
+                }
+                Err(e) => {
+                    return Some(Err(self.corrupt(format!(
+                        "decode error after frame {}: {e}",
+                        self.decoded_count
+                    ))))
+                }
+            }
+        }
+    }
+
+    /// Read packets until one of our stream's is sent to the decoder, or signal the end.
+    fn feed_packet(&mut self) -> Result<(), FrameError> {
+        let packet = match self.unsent.take() {
+            Some(packet) => packet,
+            None => loop {
+                let mut packet = ffmpeg::Packet::empty();
+                match packet.read(&mut self.input) {
+                    Ok(()) => {
+                        self.packets_read += 1;
+                        if packet.stream() == self.stream_index {
+                            break packet;
+                        }
+                    }
+                    // A clean end, or a read error (a file cut short): either way no more
+                    // packets; a missing tail is reported at the end by comparing frame counts.
+                    Err(_) => {
+                        self.feed = Feed::Draining;
+                        // Fails only if already draining, which `feed` rules out.
+                        let _ = self.decoder.send_eof();
+                        return Ok(());
+                    }
+                }
+            },
+        };
+        match self.decoder.send_packet(&packet) {
+            Ok(()) => Ok(()),
+            // The decoder wants its frames taken first (the caller's receive does that):
+            // keep the packet to send again.
+            Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::error::EAGAIN => {
+                self.unsent = Some(packet);
+                Ok(())
+            }
+            Err(e) => Err(self.corrupt(format!(
+                "undecodable data after frame {} (packet {}): {e}",
+                self.decoded_count, self.packets_read
+            ))),
+        }
+    }
+
+    /// Give a fresh picture its index and timestamp.
+    fn stamp(&mut self, picture: frame::Video) -> Decoded {
+        let index = self.decoded_count;
+        self.decoded_count += 1;
+        let timestamp_ms = match picture.timestamp() {
+            Some(ts) => {
+                let start = *self.start_ts.get_or_insert(ts);
+                (ts - start) as f64 * f64::from(self.time_base) * 1000.0
+            }
+            None => index as f64 * 1000.0 / self.fps,
+        };
+        Decoded {
+            picture,
+            index,
+            timestamp_ms,
+        }
+    }
+
+    /// At the end of the stream: report a shortfall against the declared frame count once.
+    fn end_of_stream(&mut self) -> Option<Result<Decoded, FrameError>> {
+        if self.end_checked {
+            return None;
+        }
+        self.end_checked = true;
+        match self.declared_frames {
+            Some(declared) if self.decoded_count < declared => Some(Err(self.corrupt(format!(
+                "truncated: decoded {} of {} frames",
+                self.decoded_count, declared
+            )))),
+            _ => None,
+        }
+    }
+
+    fn corrupt(&self, detail: String) -> FrameError {
+        FrameError::Corrupt {
+            path: self.path.clone(),
+            detail,
+        }
+    }
+}
+
+impl FrameSource for VideoSource {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        Some(match self.decode_next()? {
+            Ok(decoded) => self.convert(decoded),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// Container families recognisable from their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Container {
+    IsoBmff,
+    Matroska,
+    Other,
+}
+
+/// Recognise common container signatures, so that a file that is clearly a video container
+/// but fails to open is reported as corrupt rather than as an unsupported format.
+fn sniff_container(path: &Path) -> Result<Option<Container>, FrameError> {
+    let mut head = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(16).read_to_end(&mut head))
+        .map_err(|e| FrameError::Io {
+            path: path.to_owned(),
+            source: e,
+        })?;
+    let at = |offset: usize, sig: &[u8]| head.get(offset..offset + sig.len()) == Some(sig);
+    let iso_box = [&b"ftyp"[..], b"moov", b"mdat", b"free", b"wide", b"skip"]
+        .iter()
+        .any(|b| at(4, b));
+    Ok(if iso_box {
+        Some(Container::IsoBmff)
+    } else if at(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some(Container::Matroska)
+    } else if (at(0, b"RIFF") && at(8, b"AVI "))
+        || at(0, b"OggS")
+        || at(0, b"FLV\x01")
+        || at(0, &[0x00, 0x00, 0x01, 0xBA])
+        || at(0, &[0x30, 0x26, 0xB2, 0x75])
+    {
+        Some(Container::Other)
+    } else {
+        None
+    })
+}
+
+/// Our error for a file FFmpeg could not open.
+fn open_error(path: &Path, container: Option<Container>, e: &ffmpeg::Error) -> FrameError {
+    match container {
+        Some(Container::IsoBmff) => match find_top_level_box(path, b"moov") {
+            MoovBox::Missing => FrameError::Corrupt {
+                path: path.to_owned(),
+                detail: "MP4/MOV without its index ('moov atom not found'): the recording was not \
+                         finalised (interrupted or still being written)"
+                    .into(),
+            },
+            MoovBox::CutShort => FrameError::Corrupt {
+                path: path.to_owned(),
+                detail: "the MP4/MOV index ('moov' atom) is cut short: the file is truncated"
+                    .into(),
+            },
+            MoovBox::Complete => FrameError::Corrupt {
+                path: path.to_owned(),
+                detail: format!("FFmpeg cannot open it: {e}"),
+            },
+        },
+        Some(_) => FrameError::Corrupt {
+            path: path.to_owned(),
+            detail: format!("FFmpeg cannot open it: {e}"),
+        },
+        None => FrameError::Unsupported {
+            path: path.to_owned(),
+            detail: format!("FFmpeg cannot read it: {e}"),
+        },
+    }
+}
+
+fn not_media(path: &Path) -> FrameError {
+    FrameError::Unsupported {
+        path: path.to_owned(),
+        detail: "not an image or a video file: no video frame could be decoded from it".into(),
+    }
+}
+
+/// What the top-level box walk of an MP4/MOV found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MoovBox {
+    Missing,
+    CutShort,
+    Complete,
+}
+
+/// Look for a top-level box of this type in an ISO-BMFF (MP4/MOV) file, walking the box
+/// headers only; any inconsistency ends the walk as "missing".
+fn find_top_level_box(path: &Path, kind: &[u8; 4]) -> MoovBox {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return MoovBox::Missing;
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return MoovBox::Missing;
+    };
+    let mut offset = 0u64;
+    while offset + 8 <= len {
+        let mut header = [0u8; 16];
+        if file.seek(SeekFrom::Start(offset)).is_err() || file.read_exact(&mut header[..8]).is_err()
+        {
+            return MoovBox::Missing;
+        }
+        let size = match u32::from_be_bytes([header[0], header[1], header[2], header[3]]) {
+            0 => len - offset, // the box extends to the end of the file
+            1 => {
+                // A 64-bit size follows the type.
+                if file.read_exact(&mut header[8..16]).is_err() {
+                    return MoovBox::Missing;
+                }
+                u64::from_be_bytes(header[8..16].try_into().expect("8 bytes"))
+            }
+            n => u64::from(n),
+        };
+        if &header[4..8] == kind {
+            return if offset.saturating_add(size) <= len {
+                MoovBox::Complete
+            } else {
+                MoovBox::CutShort
+            };
+        }
+        if size < 8 {
+            return MoovBox::Missing;
+        }
+        offset = offset.saturating_add(size);
+    }
+    MoovBox::Missing
+}
+
+fn codec_name(id: ffmpeg::codec::Id) -> String {
+    match id.name() {
+        "" | "none" => format!("{id:?}"),
+        name => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::frames::{open_file, OpenOptions};
+    use std::process::Command;
+
+    pub(crate) fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name)
+    }
+
+    fn open(name: &str, stride: u32) -> VideoSource {
+        VideoSource::open(
+            &fixture(name),
+            &VideoOptions {
+                stride,
+                decoder_threads: 0,
+            },
+        )
+        .unwrap()
+    }
+
+    fn all_frames(src: &mut dyn FrameSource) -> Vec<Frame> {
+        let mut frames = Vec::new();
+        while let Some(f) = src.next_frame() {
+            frames.push(f.unwrap_or_else(|e| panic!("{e}")));
+        }
+        frames
+    }
+
+    #[test]
+    fn fixtures_decode_with_known_counts_and_sizes() {
+        for (name, count, w, h, fps) in [
+            ("webcam_face.mp4", 72, 640, 360, 30.0),
+            ("lab_cam01_h264.mp4", 100, 1080, 1920, 60.0),
+            ("lab_cam02_vp9.mp4", 100, 1080, 1920, 60.0),
+            ("sports2d_walk.mp4", 230, 1768, 994, 30.0),
+        ] {
+            let mut src = open(name, 1);
+            assert_eq!((src.width(), src.height()), (w, h), "{name}");
+            assert_eq!(src.frame_count_hint(), Some(count), "{name}");
+            assert!((src.fps() - fps).abs() < 1e-6, "{name}: {}", src.fps());
+            assert_eq!(src.label(), fixture(name).display().to_string());
+            let frames = all_frames(&mut src);
+            assert_eq!(frames.len() as u64, count, "{name}");
+            for (i, f) in frames.iter().enumerate() {
+                assert_eq!(f.index, i as u64);
+                assert_eq!(f.image.dimensions(), (w, h));
+            }
+            // Timestamps start at 0, increase, and follow the frame rate.
+            assert_eq!(frames[0].timestamp_ms, 0.0, "{name}");
+            assert!(
+                frames
+                    .windows(2)
+                    .all(|p| p[1].timestamp_ms > p[0].timestamp_ms),
+                "{name}"
+            );
+            let last = frames.last().unwrap();
+            let expected = last.index as f64 * 1000.0 / fps;
+            assert!(
+                (last.timestamp_ms - expected).abs() < 2.0,
+                "{name}: {} vs {expected}",
+                last.timestamp_ms
+            );
+            assert!(src.next_frame().is_none(), "stays at the end");
+        }
+    }
+
+    #[test]
+    fn sources_can_move_to_a_worker_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<VideoSource>();
+        assert_send::<crate::frames::ReplaySource>();
+        assert_send::<crate::frames::ImageSource>();
+    }
+
+    #[test]
+    fn frame_30_of_30fps_clip_is_at_one_second() {
+        let mut src = open("webcam_face.mp4", 1);
+        let f = all_frames(&mut src).into_iter().nth(30).unwrap();
+        assert_eq!(f.index, 30);
+        assert!((f.timestamp_ms - 1000.0).abs() < 1.0, "{}", f.timestamp_ms);
+    }
+
+    #[test]
+    fn stride_keeps_every_nth_frame_with_file_indices() {
+        let mut src = open("webcam_face.mp4", 3);
+        let frames = all_frames(&mut src);
+        let indices: Vec<u64> = frames.iter().map(|f| f.index).collect();
+        assert_eq!(indices, (0..72).step_by(3).collect::<Vec<_>>());
+        // Same pixels and times as the same frames without a stride.
+        let full = all_frames(&mut open("webcam_face.mp4", 1));
+        for f in &frames {
+            let g = &full[f.index as usize];
+            assert_eq!(f.timestamp_ms, g.timestamp_ms);
+            assert!(f.image == g.image, "frame {}", f.index);
+        }
+        // Stride 0 is taken as 1.
+        assert_eq!(all_frames(&mut open("webcam_face.mp4", 0)).len(), 72);
+    }
+
+    #[test]
+    fn decoding_is_deterministic_across_runs_and_thread_counts() {
+        let a = all_frames(&mut open("lab_cam01_h264.mp4", 7));
+        let b = all_frames(
+            &mut VideoSource::open(
+                &fixture("lab_cam01_h264.mp4"),
+                &VideoOptions {
+                    stride: 7,
+                    decoder_threads: 1,
+                },
+            )
+            .unwrap(),
+        );
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!((x.index, x.timestamp_ms), (y.index, y.timestamp_ms));
+            assert!(x.image == y.image, "frame {} differs", x.index);
+        }
+    }
+
+    #[test]
+    fn vp9_decodes_deterministically() {
+        let a = all_frames(&mut open("lab_cam02_vp9.mp4", 10));
+        let b = all_frames(&mut open("lab_cam02_vp9.mp4", 10));
+        assert_eq!(a.len(), 10);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.image == y.image));
+    }
+
+    /// Frame 60 of sports2d, as the ffmpeg CLI decodes it, must match ours pixel for pixel
+    /// (within rounding). The CLI is a project dependency: its absence fails the test.
+    #[test]
+    fn frame_60_matches_ffmpeg_cli() {
+        let dir = tempfile::tempdir().unwrap();
+        let reference = dir.path().join("frame60.png");
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(fixture("sports2d_walk.mp4"))
+            .args([
+                "-vf",
+                r"select=eq(n\,60)",
+                "-vsync",
+                "0",
+                "-frames:v",
+                "1",
+                "-pix_fmt",
+                "rgb24",
+            ])
+            .arg(&reference)
+            .status()
+            .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
+        assert!(status.success());
+        let expected = image::open(&reference).unwrap().into_rgb8();
+
+        let ours = all_frames(&mut open("sports2d_walk.mp4", 1)).swap_remove(60);
+        assert_eq!(ours.index, 60);
+        assert!((ours.timestamp_ms - 2000.0).abs() < 1.0);
+        assert_eq!(ours.image.dimensions(), expected.dimensions());
+        let (mut max, mut sum) = (0u8, 0u64);
+        for (a, b) in ours.image.as_raw().iter().zip(expected.as_raw()) {
+            let d = a.abs_diff(*b);
+            max = max.max(d);
+            sum += u64::from(d);
+        }
+        let mean = sum as f64 / expected.as_raw().len() as f64;
+        assert!(max <= 2 && mean < 0.05, "max diff {max}, mean {mean}");
+        // And it is not frame 59 or 61 (which would also be "close").
+        let neighbour = all_frames(&mut open("sports2d_walk.mp4", 1)).swap_remove(61);
+        let differing = neighbour
+            .image
+            .as_raw()
+            .iter()
+            .zip(expected.as_raw())
+            .filter(|(a, b)| a.abs_diff(**b) > 2)
+            .count();
+        assert!(differing > 1000);
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn open_err(path: &Path) -> FrameError {
+        match open_file(path, &OpenOptions::default()) {
+            Ok(_) => panic!("{} should not open", path.display()),
+            Err(e) => {
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                let msg = e.to_string();
+                assert!(msg.contains(&name), "message names the file: {msg}");
+                assert!(!msg.contains('\n'), "one line: {msg}");
+                e
+            }
+        }
+    }
+
+    /// Bytes from a fixed-seed generator (no external randomness: tests are reproducible).
+    fn noise(n: usize) -> Vec<u8> {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn path_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            open_err(&dir.path().join("missing.mp4")),
+            FrameError::NotFound { .. }
+        ));
+        let sub = dir.path().join("clips");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(matches!(open_err(&sub), FrameError::IsDirectory { .. }));
+        assert!(matches!(
+            open_err(&write(&dir, "empty.mp4", b"")),
+            FrameError::Empty { .. }
+        ));
+        // Directly through VideoSource too.
+        assert!(matches!(
+            VideoSource::open(&dir.path().join("missing.mp4"), &VideoOptions::default()),
+            Err(FrameError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn random_bytes_and_text_are_unsupported() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["noise.mp4", "noise.png", "noise.webm", "noise"] {
+            let err = open_err(&write(&dir, name, &noise(64 * 1024)));
+            assert!(
+                matches!(err, FrameError::Unsupported { .. }),
+                "{name}: {err}"
+            );
+        }
+        let text = "This is not a picture.\nJust some notes about posture.\n".repeat(50);
+        // .txt matters: FFmpeg would otherwise "play" it as ANSI art.
+        for name in ["notes.jpg", "notes.mp4", "notes.png", "notes.txt"] {
+            let err = open_err(&write(&dir, name, text.as_bytes()));
+            assert!(
+                matches!(err, FrameError::Unsupported { .. }),
+                "{name}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn mp4_named_png_opens_as_video() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            &dir,
+            "clip.png",
+            &std::fs::read(fixture("webcam_face.mp4")).unwrap(),
+        );
+        let frames = all_frames(open_file(&path, &OpenOptions::default()).unwrap().as_mut());
+        assert_eq!(frames.len(), 72);
+    }
+
+    #[test]
+    fn mp4_without_moov_is_corrupt_at_open() {
+        // webcam_face.mp4 keeps its index at the end: the first 40% has no moov.
+        let bytes = std::fs::read(fixture("webcam_face.mp4")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "cut.mp4", &bytes[..bytes.len() * 2 / 5]);
+        let mut frames = 0;
+        match open_file(&path, &OpenOptions::default()) {
+            Err(e) => {
+                assert!(matches!(e, FrameError::Corrupt { .. }), "{e}");
+                assert!(e.to_string().contains("moov"), "{e}");
+            }
+            // Either outcome is acceptable; never a panic, and never a silent short read.
+            Ok(mut src) => {
+                let mut truncated = false;
+                while let Some(r) = src.next_frame() {
+                    match r {
+                        Ok(_) => frames += 1,
+                        Err(e) => truncated |= e.to_string().contains("truncated"),
+                    }
+                }
+                assert!(truncated);
+            }
+        }
+        assert!(frames < 72);
+    }
+
+    #[test]
+    fn mp4_cut_inside_its_index_is_corrupt() {
+        // sports2d_walk.mp4 has its index (moov) first: 2000 bytes end inside it.
+        let bytes = std::fs::read(fixture("sports2d_walk.mp4")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "stub.mp4", &bytes[..2000]);
+        let err = open_err(&path);
+        assert!(matches!(err, FrameError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("cut short"), "{err}");
+    }
+
+    #[test]
+    fn mp4_cut_short_reports_truncation_after_its_frames() {
+        // sports2d_walk.mp4 has its index first, so a cut file opens and decodes partway.
+        let bytes = std::fs::read(fixture("sports2d_walk.mp4")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "partial.mp4", &bytes[..bytes.len() * 2 / 5]);
+        let mut src = VideoSource::open(&path, &VideoOptions::default()).unwrap();
+        let mut frames = 0;
+        let mut errors = Vec::new();
+        while let Some(r) = src.next_frame() {
+            match r {
+                Ok(f) => {
+                    assert!(errors.is_empty(), "frames after the truncation error");
+                    assert_eq!(f.index, frames);
+                    frames += 1;
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        assert!(frames > 20 && frames < 230, "{frames}");
+        let last = errors.last().expect("a truncation error");
+        assert!(matches!(last, FrameError::Corrupt { .. }));
+        let msg = last.to_string();
+        assert!(
+            msg.contains(&format!("truncated: decoded {frames} of 230 frames")),
+            "{msg}"
+        );
+        assert!(msg.contains("partial.mp4"));
+        assert!(src.next_frame().is_none());
+    }
+
+    #[test]
+    fn garbage_inside_a_stream_gives_errors_not_panics() {
+        // Overwrite a stretch in the middle of the media data with noise.
+        let mut bytes = std::fs::read(fixture("webcam_face.mp4")).unwrap();
+        let junk = noise(20_000);
+        bytes[100_000..120_000].copy_from_slice(&junk);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "damaged.mp4", &bytes);
+        let mut src = VideoSource::open(&path, &VideoOptions::default()).unwrap();
+        let (mut frames, mut errors, mut frames_after_error) = (0, 0, 0);
+        let mut steps = 0;
+        while let Some(r) = src.next_frame() {
+            steps += 1;
+            assert!(steps < 1000, "the source must end");
+            match r {
+                Ok(_) if errors > 0 => frames_after_error += 1,
+                Ok(_) => frames += 1,
+                Err(e) => {
+                    assert!(matches!(e, FrameError::Corrupt { .. }), "{e}");
+                    errors += 1;
+                }
+            }
+        }
+        assert!(frames > 20, "{frames}");
+        assert!(errors > 0, "the damage is reported");
+        assert!(frames_after_error > 0, "decoding goes on after the damage");
+    }
+
+    /// webcam_face.mp4 remuxed with its index first, so that a cut file still opens and the
+    /// damage reaches the decoder (made once, with the ffmpeg CLI, a stream copy).
+    fn faststart_webcam_face() -> &'static [u8] {
+        static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        BYTES.get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("faststart.mp4");
+            let status = Command::new("ffmpeg")
+                .args(["-v", "error", "-i"])
+                .arg(fixture("webcam_face.mp4"))
+                .args(["-c", "copy", "-movflags", "+faststart"])
+                .arg(&out)
+                .status()
+                .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
+            assert!(status.success());
+            std::fs::read(out).unwrap()
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+
+        /// Damage anywhere (index or media data) gives errors or fewer frames, never a panic
+        /// or an endless source; every error names the file.
+        #[test]
+        fn damaged_videos_never_panic(
+            edits in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..8),
+            keep in 0.3f64..1.0,
+        ) {
+            let mut bytes = faststart_webcam_face().to_vec();
+            for (at, value) in edits {
+                let i = (at * bytes.len() as f64) as usize;
+                bytes[i] = value;
+            }
+            bytes.truncate((bytes.len() as f64 * keep) as usize);
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(&dir, "damaged.mp4", &bytes);
+            match open_file(&path, &OpenOptions { video: VideoOptions { stride: 2, decoder_threads: 1 }, replay: false }) {
+                Err(e) => proptest::prop_assert!(e.to_string().contains("damaged.mp4"), "{}", e),
+                Ok(mut src) => {
+                    let mut steps = 0;
+                    while let Some(r) = src.next_frame() {
+                        steps += 1;
+                        proptest::prop_assert!(steps < 2000, "the source must end");
+                        if let Err(e) = r {
+                            proptest::prop_assert!(e.to_string().contains("damaged.mp4"), "{}", e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn audio_only_file_has_no_video_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tone.m4a");
+        let status = Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=0.5",
+                "-c:a",
+                "aac",
+            ])
+            .arg(&path)
+            .status()
+            .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
+        assert!(status.success());
+        let err = open_err(&path);
+        assert!(matches!(err, FrameError::Unsupported { .. }), "{err}");
+        assert!(err.to_string().contains("no video stream"), "{err}");
+    }
+
+    #[test]
+    fn oversized_video_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wide.mkv");
+        // 17000x32 exceeds the side limit; one tiny frame, encoded fast.
+        let status = Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "color=c=gray:s=17000x32:d=0.04",
+                "-c:v",
+                "ffv1",
+            ])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg CLI");
+        assert!(status.success());
+        let err = open_err(&path);
+        assert!(
+            matches!(
+                err,
+                FrameError::TooLarge {
+                    width: 17000,
+                    height: 32,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+}
