@@ -2,8 +2,9 @@
 //!
 //! Stages: `decode` (video to RGB frames), `detector` (letterbox, inference, post-processing),
 //! `roi_crop` (ROI from a detection and the 256x256 crop), `landmarks` (inference alone),
-//! `postprocess` (heatmap refinement and projection), and `end_to_end` (decode + tracking
-//! pipeline over the whole sports2d clip, frames per second). Models at 1 and 2 threads.
+//! `postprocess` (heatmap refinement and projection), `pose_only` (the tracking pipeline over
+//! the sports2d clip decoded beforehand) and `end_to_end` (decoding included), both in frames
+//! per second. Models at 1 and 2 threads.
 //!
 //! Run: `cargo bench --bench pipeline` (or a group: `cargo bench --bench pipeline -- end_to_end`).
 //! Numbers go in BENCHMARKS.md with the machine and the command.
@@ -19,9 +20,7 @@ const CLIP: &str = "sports2d_walk.mp4";
 const CLIP_FRAMES: u64 = 230;
 
 fn clip() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(CLIP)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(CLIP)
 }
 
 fn open_clip(decoder_threads: usize) -> Box<dyn posture::frames::FrameSource> {
@@ -47,18 +46,12 @@ fn sample_frame() -> Frame {
 }
 
 fn models(variant: LandmarkVariant, threads: usize) -> PoseModels {
-    PoseModels::load(
-        &runtime::default_models_dir(),
-        variant,
-        SessionOptions { threads },
-    )
-    .expect("models load")
+    PoseModels::load(&runtime::default_models_dir(), variant, SessionOptions { threads }).expect("models load")
 }
 
 fn decode_bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
-    g.sample_size(10)
-        .throughput(Throughput::Elements(CLIP_FRAMES));
+    g.sample_size(10).throughput(Throughput::Elements(CLIP_FRAMES));
     for threads in [1, 2] {
         g.bench_function(
             BenchmarkId::new("sports2d_1768x994_vp9", format!("{threads}thread")),
@@ -82,20 +75,17 @@ fn stage_benches(c: &mut Criterion) {
     for threads in [1, 2] {
         let mut m = models(LandmarkVariant::Lite, threads);
         let mut g = c.benchmark_group("detector");
-        g.bench_function(
-            BenchmarkId::new("letterbox", format!("{threads}thread")),
-            |b| b.iter(|| m.detector.prepare(&frame.image)),
-        );
+        g.bench_function(BenchmarkId::new("letterbox", format!("{threads}thread")), |b| {
+            b.iter(|| m.detector.prepare(&frame.image))
+        });
         let letterbox = m.detector.prepare(&frame.image);
-        g.bench_function(
-            BenchmarkId::new("inference", format!("{threads}thread")),
-            |b| b.iter(|| m.detector.infer().unwrap()),
-        );
+        g.bench_function(BenchmarkId::new("inference", format!("{threads}thread")), |b| {
+            b.iter(|| m.detector.infer().unwrap())
+        });
         let (boxes, scores) = m.detector.infer().unwrap();
-        g.bench_function(
-            BenchmarkId::new("postprocess", format!("{threads}thread")),
-            |b| b.iter(|| m.detector.postprocess(&boxes, &scores, &letterbox)),
-        );
+        g.bench_function(BenchmarkId::new("postprocess", format!("{threads}thread")), |b| {
+            b.iter(|| m.detector.postprocess(&boxes, &scores, &letterbox))
+        });
         g.finish();
         let detection = m
             .detector
@@ -105,10 +95,9 @@ fn stage_benches(c: &mut Criterion) {
             .expect("a person at frame 100");
 
         let mut g = c.benchmark_group("roi_crop");
-        g.bench_function(
-            BenchmarkId::new("roi_and_crop_256", format!("{threads}thread")),
-            |b| b.iter(|| m.landmarks.prepare(&frame.image, &detection.roi())),
-        );
+        g.bench_function(BenchmarkId::new("roi_and_crop_256", format!("{threads}thread")), |b| {
+            b.iter(|| m.landmarks.prepare(&frame.image, &detection.roi()))
+        });
         g.finish();
 
         for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
@@ -117,23 +106,46 @@ fn stage_benches(c: &mut Criterion) {
             m.landmarks.prepare(&frame.image, &roi);
             let mut g = c.benchmark_group("landmarks");
             g.bench_function(
-                BenchmarkId::new(
-                    format!("{variant:?}").to_lowercase(),
-                    format!("{threads}thread"),
-                ),
+                BenchmarkId::new(format!("{variant:?}").to_lowercase(), format!("{threads}thread")),
                 |b| b.iter(|| m.landmarks.infer().unwrap()),
             );
             g.finish();
             if threads == 1 {
                 let raw = m.landmarks.infer().unwrap();
                 let mut g = c.benchmark_group("postprocess");
-                g.bench_function(format!("{variant:?}").to_lowercase(), |b| {
-                    b.iter(|| decode(&raw, &roi))
-                });
+                g.bench_function(format!("{variant:?}").to_lowercase(), |b| b.iter(|| decode(&raw, &roi)));
                 g.finish();
             }
         }
     }
+}
+
+/// The pipeline alone over the clip's frames decoded beforehand (MediaPipe's "pose only" figure).
+fn pose_only(c: &mut Criterion) {
+    let mut source = open_clip(0);
+    let frames: Vec<Frame> = std::iter::from_fn(|| source.next_frame())
+        .map(|f| f.expect("decodes"))
+        .collect();
+    let mut g = c.benchmark_group("pose_only");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(15))
+        .throughput(Throughput::Elements(frames.len() as u64));
+    for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
+        for threads in [1, 2] {
+            let mut m = models(variant, threads);
+            let id = BenchmarkId::new(format!("{variant:?}").to_lowercase(), format!("{threads}thread"));
+            g.bench_function(id, |b| {
+                b.iter(|| {
+                    let mut tracker = Tracker::new(TrackerConfig::default());
+                    frames
+                        .iter()
+                        .filter(|f| tracker.process(&mut m, f).unwrap().pose.is_some())
+                        .count()
+                })
+            });
+        }
+    }
+    g.finish();
 }
 
 fn end_to_end(c: &mut Criterion) {
@@ -144,23 +156,14 @@ fn end_to_end(c: &mut Criterion) {
     for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
         for threads in [1, 2] {
             let mut m = models(variant, threads);
-            let id = BenchmarkId::new(
-                format!("{variant:?}").to_lowercase(),
-                format!("{threads}thread"),
-            );
+            let id = BenchmarkId::new(format!("{variant:?}").to_lowercase(), format!("{threads}thread"));
             g.bench_function(id, |b| {
                 b.iter(|| {
                     let mut source = open_clip(threads);
                     let mut tracker = Tracker::new(TrackerConfig::default());
                     let mut poses = 0;
                     while let Some(f) = source.next_frame() {
-                        poses += usize::from(
-                            tracker
-                                .process(&mut m, &f.expect("decodes"))
-                                .unwrap()
-                                .pose
-                                .is_some(),
-                        );
+                        poses += usize::from(tracker.process(&mut m, &f.expect("decodes")).unwrap().pose.is_some());
                     }
                     assert!(poses > 200);
                 })
@@ -170,5 +173,5 @@ fn end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decode_bench, stage_benches, end_to_end);
+criterion_group!(benches, decode_bench, stage_benches, pose_only, end_to_end);
 criterion_main!(benches);

@@ -36,11 +36,7 @@ fn huge_png(w: u32, h: u32) -> Vec<u8> {
     ihdr.extend(h.to_be_bytes());
     ihdr.extend([8, 2, 0, 0, 0]);
     png_chunk(&mut png, b"IHDR", &ihdr);
-    png_chunk(
-        &mut png,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
+    png_chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
     png_chunk(&mut png, b"IEND", &[]);
     png
 }
@@ -50,10 +46,7 @@ fn assert_clean_failure(out: &std::process::Output, needle: &str) {
     let err = stderr(out);
     assert!(!out.status.success(), "expected failure, stderr: {err}");
     assert!(!err.contains("panicked"), "panic: {err}");
-    let errors: Vec<&str> = err
-        .lines()
-        .filter(|l| l.starts_with("posture: error:"))
-        .collect();
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("posture: error:")).collect();
     assert_eq!(errors.len(), 1, "expected one error line, got: {err}");
     assert!(
         errors[0].to_lowercase().contains(&needle.to_lowercase()),
@@ -88,10 +81,7 @@ fn each_bad_file_is_one_clear_error() {
         (write("empty.mp4", b""), "empty"),
         (write("noise.mp4", &noise), "not a supported"),
         (write("noise.png", &noise), "not a supported"),
-        (
-            write("text.jpg", b"hello, I am not a picture\n"),
-            "not a supported",
-        ),
+        (write("text.jpg", b"hello, I am not a picture\n"), "not a supported"),
         (write("truncated.png", &png[..png.len() / 3]), "corrupt"),
         (write("truncated.jpg", &jpg[..jpg.len() / 3]), "corrupt"),
         (write("huge.png", &huge_png(30000, 30000)), "too large"),
@@ -99,19 +89,12 @@ fn each_bad_file_is_one_clear_error() {
     for (path, needle) in cases {
         let out = run_one(&path);
         assert_clean_failure(&out, needle);
-        assert!(
-            records(&out).is_empty(),
-            "{}: wrote records",
-            path.display()
-        );
+        assert!(records(&out).is_empty(), "{}: wrote records", path.display());
     }
 
     let mut tiny = Vec::new();
     image::RgbImage::new(1, 1)
-        .write_to(
-            &mut std::io::Cursor::new(&mut tiny),
-            image::ImageFormat::Png,
-        )
+        .write_to(&mut std::io::Cursor::new(&mut tiny), image::ImageFormat::Png)
         .unwrap();
     assert_clean_failure(&run_one(&write("tiny.png", &tiny)), "too small");
 
@@ -119,10 +102,7 @@ fn each_bad_file_is_one_clear_error() {
     let out = run_one(&write("truncated.mp4", &mp4[..mp4.len() * 2 / 5]));
     let err = stderr(&out);
     assert!(!out.status.success() && !err.contains("panicked"), "{err}");
-    assert!(
-        err.contains("truncated") || err.contains("corrupt"),
-        "{err}"
-    );
+    assert!(err.contains("truncated") || err.contains("corrupt"), "{err}");
 }
 
 #[test]
@@ -132,11 +112,7 @@ fn wrong_extensions_are_read_by_content() {
     std::fs::copy(fixture("grace_hopper.jpg"), &png_as_mp4).unwrap();
     let mp4_as_png = dir.path().join("clip.png");
     std::fs::copy(fixture("webcam_face.mp4"), &mp4_as_png).unwrap();
-    let out = posture(&[
-        "landmarks",
-        png_as_mp4.to_str().unwrap(),
-        mp4_as_png.to_str().unwrap(),
-    ]);
+    let out = posture(&["landmarks", png_as_mp4.to_str().unwrap(), mp4_as_png.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let recs = records(&out);
     assert_eq!(recs.len(), 1 + 72);
@@ -155,10 +131,7 @@ fn one_bad_input_does_not_stop_the_others() {
     assert_clean_failure(&out, "no such file");
     let recs = records(&out);
     assert_eq!(recs.len(), 2);
-    assert!(recs[1]["source"]
-        .as_str()
-        .unwrap()
-        .ends_with("astronaut.png"));
+    assert!(recs[1]["source"].as_str().unwrap().ends_with("astronaut.png"));
 }
 
 #[test]
@@ -199,11 +172,7 @@ fn missing_or_corrupt_model_is_named() {
     )
     .unwrap();
     let lite = std::fs::read(models.join("pose_landmark_lite.onnx")).unwrap();
-    std::fs::write(
-        dir.path().join("pose_landmark_lite.onnx"),
-        &lite[..lite.len() / 2],
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("pose_landmark_lite.onnx"), &lite[..lite.len() / 2]).unwrap();
     let out = posture(&[
         "landmarks",
         img.to_str().unwrap(),

@@ -4,14 +4,12 @@
 //! Both sides see the same pixels (the frame, cropped to the case's box where other people are
 //! in view) and run detection on every frame (static mode), so the comparison isolates the
 //! pipeline. Tolerance: median error of nose, ears and shoulders under 1.5% of the ROI size,
-//! and no single point beyond 5%.
+//! and no single point beyond 5% (except on cases a model is not checked on, see cases.json).
 
 mod common;
 use common::*;
 use posture::frames::{open_file, Frame, OpenOptions};
-use posture::pose::{
-    runtime, LandmarkVariant, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode,
-};
+use posture::pose::{runtime, LandmarkVariant, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -33,14 +31,10 @@ struct RefPose {
 }
 
 fn frame_of(case: &Case) -> Frame {
-    let mut source =
-        open_file(&fixture(&case.file), &OpenOptions::default()).expect("fixture opens");
+    let mut source = open_file(&fixture(&case.file), &OpenOptions::default()).expect("fixture opens");
     let wanted = case.frame.unwrap_or(0);
     loop {
-        let f = source
-            .next_frame()
-            .expect("frame exists")
-            .expect("frame decodes");
+        let f = source.next_frame().expect("frame exists").expect("frame decodes");
         if f.index == wanted {
             return f;
         }
@@ -68,17 +62,13 @@ fn median(v: &mut [f32]) -> f32 {
 }
 
 fn agreement(variant: LandmarkVariant, name: &str) {
-    let text = std::fs::read_to_string(fixture("reference/mediapipe-0.10.14.json"))
-        .expect("reference file");
+    let text = std::fs::read_to_string(fixture("reference/mediapipe-0.10.14.json")).expect("reference file");
     let reference: Reference = serde_json::from_str(&text).expect("reference parses");
-    let mut models = PoseModels::load(
-        &runtime::default_models_dir(),
-        variant,
-        SessionOptions::default(),
-    )
-    .expect("models load");
+    let mut models =
+        PoseModels::load(&runtime::default_models_dir(), variant, SessionOptions::default()).expect("models load");
     let cases = cases();
     let mut errors = Vec::new();
+    let mut worst = 0.0f32;
     let mut report = Vec::new();
     for r in reference.results.iter().filter(|r| r.model == name) {
         let case = cases
@@ -101,20 +91,20 @@ fn agreement(variant: LandmarkVariant, name: &str) {
             (None, Some(_)) => panic!("{}: we find a pose, MediaPipe does not", r.case),
             (Some(theirs), Some(pose)) => {
                 for k in [0usize, 7, 8, 11, 12] {
-                    let (x, y) = (
-                        pose.landmarks[k].x_px + offset.0,
-                        pose.landmarks[k].y_px + offset.1,
-                    );
-                    let d = (x - theirs.landmarks[k][0]).hypot(y - theirs.landmarks[k][1])
-                        / pose.roi.size_px;
+                    let (x, y) = (pose.landmarks[k].x_px + offset.0, pose.landmarks[k].y_px + offset.1);
+                    let d = (x - theirs.landmarks[k][0]).hypot(y - theirs.landmarks[k][1]) / pose.roi.size_px;
                     errors.push(d);
+                    // Cases outside a model's range (their note says why) count towards the
+                    // median but not towards the worst point.
+                    if case.models.as_ref().is_none_or(|m| m.iter().any(|m| m == name)) {
+                        worst = worst.max(d);
+                    }
                     report.push(format!("{} lm{k}: {:.2}%", r.case, d * 100.0));
                 }
             }
         }
     }
     assert!(errors.len() >= 40, "only {} points compared", errors.len());
-    let worst = errors.iter().cloned().fold(0.0f32, f32::max);
     let med = median(&mut errors);
     eprintln!(
         "{name}: median {:.2}% of ROI, worst {:.2}% over {} points",

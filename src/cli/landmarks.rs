@@ -3,8 +3,8 @@
 use crate::frames::{self, CameraConfig, FrameSource, OpenOptions, VideoOptions};
 use crate::output::{annotate, jsonl};
 use crate::pose::{
-    LandmarkVariant, OneEuroParams, PoseModels, SessionOptions, Smoothing, SubjectRule, Tracker,
-    TrackerConfig, TrackingMode,
+    LandmarkVariant, OneEuroParams, PoseModels, SessionOptions, Smoothing, SubjectRule, Tracker, TrackerConfig,
+    TrackingMode,
 };
 use anyhow::Context;
 use std::io::Write;
@@ -74,20 +74,11 @@ enum SmoothingChoice {
 }
 
 fn parse_point(s: &str) -> Result<(f32, f32), String> {
-    let (x, y) = s
-        .split_once(',')
-        .ok_or("expected X,Y in pixels, e.g. 640,360")?;
-    let parse = |v: &str| {
-        v.trim()
-            .parse::<f32>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-    };
+    let (x, y) = s.split_once(',').ok_or("expected X,Y in pixels, e.g. 640,360")?;
+    let parse = |v: &str| v.trim().parse::<f32>().ok().filter(|v| v.is_finite() && *v >= 0.0);
     match (parse(x), parse(y)) {
         (Some(x), Some(y)) => Ok((x, y)),
-        _ => Err(format!(
-            "'{s}' is not a pixel position X,Y (two non-negative numbers)"
-        )),
+        _ => Err(format!("'{s}' is not a pixel position X,Y (two non-negative numbers)")),
     }
 }
 
@@ -156,13 +147,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     )?;
     if let Some(dir) = &args.annotate {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create annotation folder {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create annotation folder {}", dir.display()))?;
     }
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(std::io::stdout().lock()),
     };

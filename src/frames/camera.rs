@@ -6,9 +6,7 @@
 use super::image_file::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
 use super::{Frame, FrameError, FrameSource};
 use nokhwa::pixel_format::RgbFormat;
-use nokhwa::utils::{
-    ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType,
-};
+use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
@@ -44,9 +42,7 @@ pub struct CameraConfig {
 /// Made for command-line parsers: the error is a complete sentence naming the input.
 pub fn parse_resolution(text: &str) -> Result<(u32, u32), String> {
     let t = text.trim();
-    let bad = |why: &str| {
-        format!("invalid resolution {text:?}: {why}; expected WIDTHxHEIGHT, e.g. 1280x720")
-    };
+    let bad = |why: &str| format!("invalid resolution {text:?}: {why}; expected WIDTHxHEIGHT, e.g. 1280x720");
     let (w, h) = t
         .split_once(['x', 'X', '×'])
         .ok_or_else(|| bad("no 'x' between width and height"))?;
@@ -56,19 +52,14 @@ pub fn parse_resolution(text: &str) -> Result<(u32, u32), String> {
             return Err(bad(&format!("{what} {s:?} is not a whole number")));
         }
         // All digits: the only way to fail is overflow, which is absurd anyway.
-        let v: u32 = s
-            .parse()
-            .map_err(|_| bad(&format!("{what} {s} is absurdly large")))?;
+        let v: u32 = s.parse().map_err(|_| bad(&format!("{what} {s} is absurdly large")))?;
         if v == 0 {
             return Err(bad(&format!("{what} must be at least 1")));
         }
         Ok(v)
     };
     let (w, h) = (side(w, "width")?, side(h, "height")?);
-    if w > MAX_IMAGE_SIDE_PX
-        || h > MAX_IMAGE_SIDE_PX
-        || u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS
-    {
+    if w > MAX_IMAGE_SIDE_PX || h > MAX_IMAGE_SIDE_PX || u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
         return Err(bad(&format!(
             "{w}x{h} is beyond any camera (limit {MAX_IMAGE_SIDE_PX}px a side, {} megapixels)",
             MAX_IMAGE_PIXELS / 1_000_000
@@ -143,8 +134,7 @@ pub fn list_cameras() -> Result<Vec<CameraInfo>, FrameError> {
 /// Run a nokhwa call, turning a panic inside it into an error (it talks to drivers we do not
 /// control, and a camera problem must never bring the program down).
 fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, FrameError> {
-    catch_unwind(AssertUnwindSafe(f))
-        .map_err(|_| FrameError::Camera(format!("{what}: the camera library failed")))
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| FrameError::Camera(format!("{what}: the camera library failed")))
 }
 
 /// Pixel formats we can convert to RGB, most preferred first: uncompressed ones cost no
@@ -193,10 +183,7 @@ impl CameraSource {
             ));
         }
         let Some(info) = cameras.iter().find(|c| c.index == config.device) else {
-            let available: Vec<String> = cameras
-                .iter()
-                .map(|c| format!("{} ({})", c.index, c.name))
-                .collect();
+            let available: Vec<String> = cameras.iter().map(|c| format!("{} ({})", c.index, c.name)).collect();
             return Err(FrameError::Camera(format!(
                 "no camera found with number {}; available: {}",
                 config.device,
@@ -204,16 +191,11 @@ impl CameraSource {
             )));
         };
         let label = format!("camera {} ({})", info.index, info.name);
-        let fail = |what: &str, e: &dyn std::fmt::Display| {
-            FrameError::Camera(format!("{label}: {what}: {e}"))
-        };
+        let fail = |what: &str, e: &dyn std::fmt::Display| FrameError::Camera(format!("{label}: {what}: {e}"));
 
         let index = CameraIndex::Index(config.device);
         let mut camera = guarded(&label, || {
-            nokhwa::Camera::new(
-                index,
-                RequestedFormat::new::<RgbFormat>(RequestedFormatType::None),
-            )
+            nokhwa::Camera::new(index, RequestedFormat::new::<RgbFormat>(RequestedFormatType::None))
         })?
         .map_err(|e| fail("cannot open", &e))?;
         let formats: Vec<CameraFormat> = guarded(&label, || camera.compatible_camera_formats())?
@@ -225,33 +207,22 @@ impl CameraSource {
             .iter()
             .map(|f| (f.width(), f.height(), f.frame_rate()))
             .collect();
-        let chosen = choose_format(&offered, config.resolution, config.fps).ok_or_else(|| {
-            FrameError::Camera(format!(
-                "{label}: offers no format that can be converted to RGB"
-            ))
-        })?;
+        let chosen = choose_format(&offered, config.resolution, config.fps)
+            .ok_or_else(|| FrameError::Camera(format!("{label}: offers no format that can be converted to RGB")))?;
         let format = PREFERRED_FOURCC
             .iter()
             .find_map(|fourcc| {
-                formats.iter().find(|f| {
-                    f.format() == *fourcc && (f.width(), f.height(), f.frame_rate()) == chosen
-                })
+                formats
+                    .iter()
+                    .find(|f| f.format() == *fourcc && (f.width(), f.height(), f.frame_rate()) == chosen)
             })
             .copied()
             .expect("the chosen format comes from this list");
         guarded(&label, || {
-            camera.set_camera_requset(RequestedFormat::new::<RgbFormat>(
-                RequestedFormatType::Exact(format),
-            ))
+            camera.set_camera_requset(RequestedFormat::new::<RgbFormat>(RequestedFormatType::Exact(format)))
         })?
-        .map_err(|e| {
-            fail(
-                &format!("cannot set {}x{} at {} fps", chosen.0, chosen.1, chosen.2),
-                &e,
-            )
-        })?;
-        guarded(&label, || camera.open_stream())?
-            .map_err(|e| fail("cannot start streaming", &e))?;
+        .map_err(|e| fail(&format!("cannot set {}x{} at {} fps", chosen.0, chosen.1, chosen.2), &e))?;
+        guarded(&label, || camera.open_stream())?.map_err(|e| fail("cannot start streaming", &e))?;
 
         Ok(CameraSource {
             camera,
@@ -272,9 +243,7 @@ impl CameraSource {
         let camera = &mut self.camera;
         let label = &self.label;
         guarded(label, || {
-            camera
-                .frame()
-                .and_then(|buffer| buffer.decode_image::<RgbFormat>())
+            camera.frame().and_then(|buffer| buffer.decode_image::<RgbFormat>())
         })?
         .map_err(|e| FrameError::Camera(format!("{label}: {e}")))
     }
@@ -352,12 +321,8 @@ mod tests {
             assert!(err.contains(&format!("{bad:?}")), "names the input: {err}");
             assert!(err.contains("WIDTHxHEIGHT"), "says what is expected: {err}");
         }
-        assert!(parse_resolution("0x720")
-            .unwrap_err()
-            .contains("at least 1"));
-        assert!(parse_resolution("20000x100")
-            .unwrap_err()
-            .contains("beyond any camera"));
+        assert!(parse_resolution("0x720").unwrap_err().contains("at least 1"));
+        assert!(parse_resolution("20000x100").unwrap_err().contains("beyond any camera"));
     }
 
     #[test]
@@ -409,10 +374,7 @@ mod tests {
             Some((1280, 720, 30))
         );
         // Tiny request: the smallest offered.
-        assert_eq!(
-            choose_format(&OFFERED, Some((100, 100)), None),
-            Some((320, 240, 60))
-        );
+        assert_eq!(choose_format(&OFFERED, Some((100, 100)), None), Some((320, 240, 60)));
     }
 
     #[test]
@@ -470,10 +432,7 @@ mod tests {
         }
         let err = CameraSource::open(&CameraConfig::default()).unwrap_err();
         assert!(matches!(err, FrameError::Camera(_)));
-        assert!(
-            err.to_string().starts_with("camera: no camera found: "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("camera: no camera found: "), "{err}");
         let err = CameraSource::open(&CameraConfig {
             device: 7,
             resolution: Some((640, 480)),

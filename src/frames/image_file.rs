@@ -94,15 +94,11 @@ impl ImageSource {
     pub fn open(path: &Path) -> Result<Self, FrameError> {
         super::check_path(path)?;
         let p = || path.to_owned();
-        let format =
-            sniff(&read_head(path, PNG_MAGIC.len())?).ok_or_else(|| FrameError::Unsupported {
-                path: p(),
-                detail: "not a PNG or JPEG file (unrecognised leading bytes)".into(),
-            })?;
-        let file = File::open(path).map_err(|e| FrameError::Io {
+        let format = sniff(&read_head(path, PNG_MAGIC.len())?).ok_or_else(|| FrameError::Unsupported {
             path: p(),
-            source: e,
+            detail: "not a PNG or JPEG file (unrecognised leading bytes)".into(),
         })?;
+        let file = File::open(path).map_err(|e| FrameError::Io { path: p(), source: e })?;
 
         // Header only: no limits yet, so the header itself always reads and we learn the size.
         let mut reader = ImageReader::with_format(BufReader::new(file), format);
@@ -129,9 +125,7 @@ impl ImageSource {
         limits.max_image_width = Some(MAX_IMAGE_SIDE_PX);
         limits.max_image_height = Some(MAX_IMAGE_SIDE_PX);
         limits.max_alloc = Some(MAX_DECODER_ALLOC);
-        decoder
-            .set_limits(limits)
-            .map_err(|e| image_error(path, e))?;
+        decoder.set_limits(limits).map_err(|e| image_error(path, e))?;
 
         let mut image = DynamicImage::from_decoder(decoder).map_err(|e| image_error(path, e))?;
         image.apply_orientation(orientation);
@@ -178,12 +172,10 @@ impl FrameSource for ImageSource {
 fn image_error(path: &Path, e: ImageError) -> FrameError {
     let path: PathBuf = path.to_owned();
     match e {
-        ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            FrameError::Corrupt {
-                path,
-                detail: "unexpected end of file (truncated?)".into(),
-            }
-        }
+        ImageError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => FrameError::Corrupt {
+            path,
+            detail: "unexpected end of file (truncated?)".into(),
+        },
         ImageError::IoError(source) => FrameError::Io { path, source },
         ImageError::Unsupported(u) => FrameError::Unsupported {
             path,
@@ -252,9 +244,7 @@ mod tests {
     use std::time::Instant;
 
     fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
     }
 
     fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
@@ -298,11 +288,7 @@ mod tests {
     fn greyscale_becomes_rgb() {
         let dir = tempfile::tempdir().unwrap();
         let grey = GrayImage::from_fn(40, 36, |x, _| Luma([(x * 6) as u8]));
-        let path = write(
-            &dir,
-            "grey.png",
-            &png_bytes(&DynamicImage::ImageLuma8(grey)),
-        );
+        let path = write(&dir, "grey.png", &png_bytes(&DynamicImage::ImageLuma8(grey)));
         let frame = only_frame(&path);
         assert_eq!(frame.image.dimensions(), (40, 36));
         assert_eq!(*frame.image.get_pixel(10, 3), Rgb([60, 60, 60]));
@@ -312,18 +298,19 @@ mod tests {
     fn greyscale_alpha_and_16_bit() {
         let dir = tempfile::tempdir().unwrap();
         // 16-bit grey with alpha: opaque 50% grey on the left, fully transparent on the right.
-        let la: ImageBuffer<LumaA<u16>, Vec<u16>> = ImageBuffer::from_fn(40, 40, |x, _| {
-            if x < 20 {
-                LumaA([32896, 65535])
-            } else {
-                LumaA([0, 0])
-            }
-        });
-        let path = write(
-            &dir,
-            "la16.png",
-            &png_bytes(&DynamicImage::ImageLumaA16(la)),
-        );
+        let la: ImageBuffer<LumaA<u16>, Vec<u16>> =
+            ImageBuffer::from_fn(
+                40,
+                40,
+                |x, _| {
+                    if x < 20 {
+                        LumaA([32896, 65535])
+                    } else {
+                        LumaA([0, 0])
+                    }
+                },
+            );
+        let path = write(&dir, "la16.png", &png_bytes(&DynamicImage::ImageLumaA16(la)));
         let frame = only_frame(&path);
         assert_eq!(*frame.image.get_pixel(5, 5), Rgb([128, 128, 128]));
         assert_eq!(
@@ -332,13 +319,8 @@ mod tests {
             "transparent -> white"
         );
 
-        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> =
-            ImageBuffer::from_pixel(33, 34, Rgb([65535, 0, 257 * 10]));
-        let path = write(
-            &dir,
-            "rgb16.png",
-            &png_bytes(&DynamicImage::ImageRgb16(rgb16)),
-        );
+        let rgb16: ImageBuffer<Rgb<u16>, Vec<u16>> = ImageBuffer::from_pixel(33, 34, Rgb([65535, 0, 257 * 10]));
+        let path = write(&dir, "rgb16.png", &png_bytes(&DynamicImage::ImageRgb16(rgb16)));
         assert_eq!(*only_frame(&path).image.get_pixel(0, 0), Rgb([255, 0, 10]));
     }
 
@@ -349,11 +331,7 @@ mod tests {
         rgba.put_pixel(1, 1, Rgba([0, 0, 0, 0])); // transparent -> white
         rgba.put_pixel(2, 2, Rgba([0, 0, 0, 128])); // half black over white -> mid grey
         rgba.put_pixel(3, 3, Rgba([0, 0, 255, 255])); // opaque -> unchanged
-        let path = write(
-            &dir,
-            "rgba.png",
-            &png_bytes(&DynamicImage::ImageRgba8(rgba)),
-        );
+        let path = write(&dir, "rgba.png", &png_bytes(&DynamicImage::ImageRgba8(rgba)));
         let img = only_frame(&path).image;
         assert_eq!(*img.get_pixel(0, 0), Rgb([200, 0, 0]));
         assert_eq!(*img.get_pixel(1, 1), Rgb([255, 255, 255]));
@@ -441,10 +419,7 @@ mod tests {
             "thin.png",
             &png_bytes(&DynamicImage::ImageRgb8(RgbImage::new(400, 31))),
         );
-        assert!(matches!(
-            ImageSource::open(&path),
-            Err(FrameError::TooSmall { .. })
-        ));
+        assert!(matches!(ImageSource::open(&path), Err(FrameError::TooSmall { .. })));
         let path = write(
             &dir,
             "ok.png",
@@ -488,9 +463,7 @@ mod tests {
         png_chunk(
             &mut png,
             b"IDAT",
-            &[
-                0x78, 0x01, 0x01, 0x01, 0x00, 0xFE, 0xFF, 0x00, 0x00, 0x01, 0x00, 0x01,
-            ],
+            &[0x78, 0x01, 0x01, 0x01, 0x00, 0xFE, 0xFF, 0x00, 0x00, 0x01, 0x00, 0x01],
         );
         png_chunk(&mut png, b"IEND", &[]);
         png
@@ -517,10 +490,7 @@ mod tests {
         assert!(err.to_string().contains("huge.png"));
         // Within the side limit but over the pixel budget.
         let path = write(&dir, "wide.png", &png_with_header(16000, 7000));
-        assert!(matches!(
-            ImageSource::open(&path),
-            Err(FrameError::TooLarge { .. })
-        ));
+        assert!(matches!(ImageSource::open(&path), Err(FrameError::TooLarge { .. })));
     }
 
     #[test]
@@ -544,10 +514,7 @@ mod tests {
         for cut in [bytes.len() / 2, bytes.len() - 2, 300, 4] {
             let path = write(&dir, "cut.jpg", &bytes[..cut]);
             let err = open_file(&path, &OpenOptions::default()).err().unwrap();
-            assert!(
-                matches!(err, FrameError::Corrupt { .. }),
-                "cut at {cut}: {err}"
-            );
+            assert!(matches!(err, FrameError::Corrupt { .. }), "cut at {cut}: {err}");
         }
     }
 
@@ -612,9 +579,7 @@ mod tests {
 
     #[test]
     fn opening_non_image_directly_is_unsupported() {
-        let err = ImageSource::open(&fixture("webcam_face.mp4"))
-            .err()
-            .unwrap();
+        let err = ImageSource::open(&fixture("webcam_face.mp4")).err().unwrap();
         assert!(matches!(err, FrameError::Unsupported { .. }), "{err}");
     }
 }

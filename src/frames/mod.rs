@@ -9,8 +9,8 @@ mod replay;
 mod video;
 
 pub use camera::{
-    choose_format, list_cameras, parse_fps, parse_resolution, CameraConfig, CameraInfo,
-    CameraSource, DEFAULT_FPS, DEFAULT_RESOLUTION, MAX_FPS,
+    choose_format, list_cameras, parse_fps, parse_resolution, CameraConfig, CameraInfo, CameraSource, DEFAULT_FPS,
+    DEFAULT_RESOLUTION, MAX_FPS,
 };
 pub use image_file::{ImageSource, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
 pub use replay::{Clock, ReplaySource, SystemClock};
@@ -52,10 +52,7 @@ pub enum FrameError {
     #[error("{path}: is a directory, not an image or video file")]
     IsDirectory { path: PathBuf },
     #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: empty file (0 bytes)")]
     Empty { path: PathBuf },
     #[error("{path}: not a supported image or video ({detail}); supported: PNG, JPEG, and videos FFmpeg can decode (H.264, VP9, ...)")]
@@ -71,11 +68,7 @@ pub enum FrameError {
         max_megapixels: u32,
     },
     #[error("{path}: {width}x{height} is too small to hold a person")]
-    TooSmall {
-        path: PathBuf,
-        width: u32,
-        height: u32,
-    },
+    TooSmall { path: PathBuf, width: u32, height: u32 },
     #[error("camera: {0}")]
     Camera(String),
 }
@@ -105,23 +98,17 @@ pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSour
 
 fn check_path(path: &Path) -> Result<(), FrameError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => FrameError::NotFound {
-            path: path.to_owned(),
-        },
+        std::io::ErrorKind::NotFound => FrameError::NotFound { path: path.to_owned() },
         _ => FrameError::Io {
             path: path.to_owned(),
             source: e,
         },
     })?;
     if meta.is_dir() {
-        return Err(FrameError::IsDirectory {
-            path: path.to_owned(),
-        });
+        return Err(FrameError::IsDirectory { path: path.to_owned() });
     }
     if meta.len() == 0 {
-        return Err(FrameError::Empty {
-            path: path.to_owned(),
-        });
+        return Err(FrameError::Empty { path: path.to_owned() });
     }
     Ok(())
 }

@@ -24,9 +24,7 @@ pub struct SystemClock {
 
 impl Default for SystemClock {
     fn default() -> Self {
-        SystemClock {
-            origin: Instant::now(),
-        }
+        SystemClock { origin: Instant::now() }
     }
 }
 
@@ -242,11 +240,7 @@ mod tests {
     impl Script {
         /// `n` frames every `interval_ms`, starting at `start_ms`.
         fn regular(n: u64, interval_ms: f64, start_ms: f64) -> Self {
-            Self::from(
-                (0..n)
-                    .map(|i| Ok((i, start_ms + i as f64 * interval_ms)))
-                    .collect(),
-            )
+            Self::from((0..n).map(|i| Ok((i, start_ms + i as f64 * interval_ms))).collect())
         }
         fn from(items: Vec<Result<(u64, f64), String>>) -> Self {
             Script {
@@ -300,18 +294,13 @@ mod tests {
         let indices: Vec<u64> = out.iter().map(|o| o.0).collect();
         assert_eq!(indices, (0..10).collect::<Vec<_>>());
         for (i, (_, at)) in out.iter().enumerate() {
-            assert!(
-                (at - 12_345.0 - i as f64 * 100.0).abs() < 1e-6,
-                "frame {i} at {at}"
-            );
+            assert!((at - 12_345.0 - i as f64 * 100.0).abs() < 1e-6, "frame {i} at {at}");
         }
         assert_eq!(pacer.dropped, 0);
         // It slept 90 ms before each frame after the first (100 ms apart minus 10 ms of work).
         let slept = clock.slept.lock().unwrap().clone();
         assert_eq!(slept.len(), 9);
-        assert!(slept
-            .iter()
-            .all(|d| (d.as_secs_f64() * 1000.0 - 90.0).abs() < 1e-6));
+        assert!(slept.iter().all(|d| (d.as_secs_f64() * 1000.0 - 90.0).abs() < 1e-6));
     }
 
     #[test]
@@ -332,24 +321,15 @@ mod tests {
         let indices: Vec<u64> = out.iter().map(|o| o.0).collect();
         assert_eq!(indices, vec![0, 2, 5, 7, 10, 11]);
         assert_eq!(pacer.dropped, 6);
-        assert_eq!(
-            pacer.source.delivered, indices,
-            "dropped frames are never converted"
-        );
-        assert!(
-            clock.slept.lock().unwrap().is_empty(),
-            "a late consumer never sleeps"
-        );
+        assert_eq!(pacer.source.delivered, indices, "dropped frames are never converted");
+        assert!(clock.slept.lock().unwrap().is_empty(), "a late consumer never sleeps");
     }
 
     #[test]
     fn consumer_exactly_on_time_neither_sleeps_nor_drops() {
         let clock = FakeClock::default();
         let (out, pacer) = run(Script::regular(5, 50.0, 0.0), &clock, 50);
-        assert_eq!(
-            out.iter().map(|o| o.0).collect::<Vec<_>>(),
-            vec![0, 1, 2, 3, 4]
-        );
+        assert_eq!(out.iter().map(|o| o.0).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
         assert_eq!(pacer.dropped, 0);
         assert!(clock.slept.lock().unwrap().iter().all(|d| d.is_zero()));
     }
@@ -369,10 +349,7 @@ mod tests {
         // Late by 250 ms: frame 1 is due, skipping ahead meets the error, which comes next.
         clock.advance_ms(250);
         assert_eq!(pacer.next().unwrap().unwrap().index, 1);
-        assert!(matches!(
-            pacer.next(),
-            Some(Err(FrameError::Corrupt { .. }))
-        ));
+        assert!(matches!(pacer.next(), Some(Err(FrameError::Corrupt { .. }))));
         assert_eq!(pacer.next().unwrap().unwrap().index, 3);
         assert_eq!(pacer.next().unwrap().unwrap().index, 4);
         assert!(pacer.next().is_none());
@@ -381,13 +358,9 @@ mod tests {
 
     #[test]
     fn real_clip_plays_at_real_time() {
-        let video =
-            VideoSource::open(&fixture("webcam_face.mp4"), &VideoOptions::default()).unwrap();
+        let video = VideoSource::open(&fixture("webcam_face.mp4"), &VideoOptions::default()).unwrap();
         let mut replay = ReplaySource::new(video);
-        assert_eq!(
-            replay.label(),
-            fixture("webcam_face.mp4").display().to_string()
-        );
+        assert_eq!(replay.label(), fixture("webcam_face.mp4").display().to_string());
         let start = Instant::now();
         let mut last = None;
         // Frames up to half a second of the 30 fps clip: frame 15 is due at 500 ms.

@@ -154,8 +154,7 @@ impl VideoSource {
                 ),
             });
         }
-        let looks_like_container =
-            container.is_some() || score > ffmpeg::ffi::AVPROBE_SCORE_EXTENSION;
+        let looks_like_container = container.is_some() || score > ffmpeg::ffi::AVPROBE_SCORE_EXTENSION;
 
         let stream = input
             .streams()
@@ -196,19 +195,14 @@ impl VideoSource {
         }
 
         let mut context =
-            ffmpeg::codec::context::Context::from_parameters(parameters).map_err(|e| {
-                FrameError::Corrupt {
-                    path: path.to_owned(),
-                    detail: format!("bad codec parameters: {e}"),
-                }
+            ffmpeg::codec::context::Context::from_parameters(parameters).map_err(|e| FrameError::Corrupt {
+                path: path.to_owned(),
+                detail: format!("bad codec parameters: {e}"),
             })?;
         if ffmpeg::decoder::find(codec_id).is_none() {
             return Err(FrameError::Unsupported {
                 path: path.to_owned(),
-                detail: format!(
-                    "no decoder for the {} codec in this FFmpeg build",
-                    codec_name(codec_id)
-                ),
+                detail: format!("no decoder for the {} codec in this FFmpeg build", codec_name(codec_id)),
             });
         }
         context.set_threading(threading::Config {
@@ -374,11 +368,12 @@ impl VideoSource {
         // Bicubic is what the ffmpeg CLI uses; for a same-size conversion it only matters for
         // chroma, and using the same flags keeps our pixels identical to the CLI's.
         let mut context =
-            scaling::Context::get(format, w, h, Pixel::RGB24, w, h, scaling::Flags::BICUBIC)
-                .map_err(|e| FrameError::Unsupported {
+            scaling::Context::get(format, w, h, Pixel::RGB24, w, h, scaling::Flags::BICUBIC).map_err(|e| {
+                FrameError::Unsupported {
                     path: self.path.clone(),
                     detail: format!("cannot convert {format:?} {w}x{h} pictures to RGB: {e}"),
-                })?;
+                }
+            })?;
         // Use the YUV matrix the stream signals (BT.709 for HD, BT.601 when unspecified), as the
         // ffmpeg CLI does; swscale alone would always assume BT.601 and shift the colours.
         // SAFETY: the context pointer is valid (just created); the coefficient tables returned
@@ -446,10 +441,9 @@ impl VideoSource {
                     }
                 }
                 Err(e) => {
-                    return Some(Err(self.corrupt(format!(
-                        "decode error after frame {}: {e}",
-                        self.decoded_count
-                    ))))
+                    return Some(Err(
+                        self.corrupt(format!("decode error after frame {}: {e}", self.decoded_count))
+                    ))
                 }
             }
         }
@@ -598,8 +592,7 @@ fn open_error(path: &Path, container: Option<Container>, e: &ffmpeg::Error) -> F
             },
             MoovBox::CutShort => FrameError::Corrupt {
                 path: path.to_owned(),
-                detail: "the MP4/MOV index ('moov' atom) is cut short: the file is truncated"
-                    .into(),
+                detail: "the MP4/MOV index ('moov' atom) is cut short: the file is truncated".into(),
             },
             MoovBox::Complete => FrameError::Corrupt {
                 path: path.to_owned(),
@@ -645,8 +638,7 @@ fn find_top_level_box(path: &Path, kind: &[u8; 4]) -> MoovBox {
     let mut offset = 0u64;
     while offset + 8 <= len {
         let mut header = [0u8; 16];
-        if file.seek(SeekFrom::Start(offset)).is_err() || file.read_exact(&mut header[..8]).is_err()
-        {
+        if file.seek(SeekFrom::Start(offset)).is_err() || file.read_exact(&mut header[..8]).is_err() {
             return MoovBox::Missing;
         }
         let size = match u32::from_be_bytes([header[0], header[1], header[2], header[3]]) {
@@ -689,9 +681,7 @@ pub(crate) mod tests {
     use std::process::Command;
 
     pub(crate) fn fixture(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
     }
 
     fn open(name: &str, stride: u32) -> VideoSource {
@@ -735,9 +725,7 @@ pub(crate) mod tests {
             // Timestamps start at 0, increase, and follow the frame rate.
             assert_eq!(frames[0].timestamp_ms, 0.0, "{name}");
             assert!(
-                frames
-                    .windows(2)
-                    .all(|p| p[1].timestamp_ms > p[0].timestamp_ms),
+                frames.windows(2).all(|p| p[1].timestamp_ms > p[0].timestamp_ms),
                 "{name}"
             );
             let last = frames.last().unwrap();
@@ -919,30 +907,20 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         for name in ["noise.mp4", "noise.png", "noise.webm", "noise"] {
             let err = open_err(&write(&dir, name, &noise(64 * 1024)));
-            assert!(
-                matches!(err, FrameError::Unsupported { .. }),
-                "{name}: {err}"
-            );
+            assert!(matches!(err, FrameError::Unsupported { .. }), "{name}: {err}");
         }
         let text = "This is not a picture.\nJust some notes about posture.\n".repeat(50);
         // .txt matters: FFmpeg would otherwise "play" it as ANSI art.
         for name in ["notes.jpg", "notes.mp4", "notes.png", "notes.txt"] {
             let err = open_err(&write(&dir, name, text.as_bytes()));
-            assert!(
-                matches!(err, FrameError::Unsupported { .. }),
-                "{name}: {err}"
-            );
+            assert!(matches!(err, FrameError::Unsupported { .. }), "{name}: {err}");
         }
     }
 
     #[test]
     fn mp4_named_png_opens_as_video() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(
-            &dir,
-            "clip.png",
-            &std::fs::read(fixture("webcam_face.mp4")).unwrap(),
-        );
+        let path = write(&dir, "clip.png", &std::fs::read(fixture("webcam_face.mp4")).unwrap());
         let frames = all_frames(open_file(&path, &OpenOptions::default()).unwrap().as_mut());
         assert_eq!(frames.len(), 72);
     }

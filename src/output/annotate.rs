@@ -19,12 +19,7 @@ fn thick_line(img: &mut RgbImage, a: (f32, f32), b: (f32, f32), width: f32, colo
     let steps = width.ceil() as i32;
     for s in 0..steps {
         let o = s as f32 - (steps - 1) as f32 / 2.0;
-        draw_line_segment_mut(
-            img,
-            (a.0 + nx * o, a.1 + ny * o),
-            (b.0 + nx * o, b.1 + ny * o),
-            color,
-        );
+        draw_line_segment_mut(img, (a.0 + nx * o, a.1 + ny * o), (b.0 + nx * o, b.1 + ny * o), color);
     }
 }
 
@@ -69,8 +64,7 @@ pub fn draw_pose(img: &mut RgbImage, pose: &Pose) {
             color,
         );
     }
-    let corners =
-        [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)].map(|(u, v)| pose.roi.crop_to_image(u, v));
+    let corners = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)].map(|(u, v)| pose.roi.crop_to_image(u, v));
     for i in 0..4 {
         thick_line(img, corners[i], corners[(i + 1) % 4], scale, ROI);
     }

@@ -3,7 +3,8 @@
 //! ```json
 //! {"source":"clip.mp4","frame":12,"timestamp_ms":400.0,"other_people":0,
 //!  "pose":{"score":0.99,"landmarks":[{"x_px":..,"y_px":..,"z":..,"visibility":..,"presence":..}, ...33],
-//!          "world_landmarks":[{"x_m":..,"y_m":..,"z_m":..}, ...33]}}
+//!          "world_landmarks":[{"x_m":..,"y_m":..,"z_m":..}, ...33],
+//!          "roi":{"center_x_px":..,"center_y_px":..,"size_px":..,"rotation_deg":..}}}
 //! ```
 //! `pose` is null when no person was found. Landmark order is the BlazePose topology
 //! (see [`crate::pose::index`]).
@@ -27,6 +28,17 @@ struct PoseRecord {
     score: f32,
     landmarks: Vec<Landmark>,
     world_landmarks: Vec<WorldLandmark>,
+    roi: RoiRecord,
+}
+
+/// The square the landmarks were read from: centre, side, and rotation (degrees, clockwise
+/// on screen, 0 = upright).
+#[derive(Serialize)]
+struct RoiRecord {
+    center_x_px: f32,
+    center_y_px: f32,
+    size_px: f32,
+    rotation_deg: f32,
 }
 
 /// Round to `decimals` places: keeps files small without losing anything the model resolves.
@@ -36,12 +48,7 @@ fn round(v: f32, decimals: i32) -> f32 {
 }
 
 /// Write one frame's record as a line and flush it, so that a later failure loses nothing.
-pub fn write_record(
-    out: &mut dyn Write,
-    source: &str,
-    frame: &Frame,
-    result: &PoseFrame,
-) -> std::io::Result<()> {
+pub fn write_record(out: &mut dyn Write, source: &str, frame: &Frame, result: &PoseFrame) -> std::io::Result<()> {
     let pose = result.pose.as_ref().map(|p| PoseRecord {
         score: round(p.score, 4),
         landmarks: p
@@ -64,6 +71,12 @@ pub fn write_record(
                 z_m: round(w.z_m, 4),
             })
             .collect(),
+        roi: RoiRecord {
+            center_x_px: round(p.roi.center_x_px, 2),
+            center_y_px: round(p.roi.center_y_px, 2),
+            size_px: round(p.roi.size_px, 2),
+            rotation_deg: round(p.roi.rotation_rad.to_degrees(), 2),
+        },
     });
     let record = Record {
         source,
@@ -149,9 +162,6 @@ mod tests {
         assert_eq!(v["pose"]["landmarks"].as_array().unwrap().len(), 33);
         assert_eq!(v["pose"]["world_landmarks"].as_array().unwrap().len(), 33);
         assert_eq!(v["pose"]["landmarks"][0]["x_px"].as_f64().unwrap(), 1.23);
-        assert_eq!(
-            v["pose"]["world_landmarks"][0]["x_m"].as_f64().unwrap(),
-            0.1235
-        );
+        assert_eq!(v["pose"]["world_landmarks"][0]["x_m"].as_f64().unwrap(), 0.1235);
     }
 }

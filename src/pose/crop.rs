@@ -23,19 +23,8 @@ pub enum Border {
 /// Output pixel (i, j) samples the frame at `roi.crop_to_image(i / side, j / side)`, with frame
 /// pixel centres at integer coordinates: the mapping MediaPipe's crop uses, so that landmarks
 /// projected back with [`Roi::crop_to_image`] land where MediaPipe's do.
-pub fn crop_to_tensor(
-    frame: &RgbImage,
-    roi: &Roi,
-    side: usize,
-    range: (f32, f32),
-    border: Border,
-    out: &mut [f32],
-) {
-    assert_eq!(
-        out.len(),
-        side * side * 3,
-        "tensor buffer has the wrong size"
-    );
+pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32), border: Border, out: &mut [f32]) {
+    assert_eq!(out.len(), side * side * 3, "tensor buffer has the wrong size");
     let (w, h) = (frame.width() as i64, frame.height() as i64);
     let pixels = frame.as_raw();
     let scale = (range.1 - range.0) / 255.0;
@@ -76,8 +65,7 @@ pub fn crop_to_tensor(
                 let mut v = [0.0f32; 3];
                 for (c, vc) in v.iter_mut().enumerate() {
                     let top = pixels[k + c] as f32 * (1.0 - ax) + pixels[k + 3 + c] as f32 * ax;
-                    let bottom =
-                        pixels[k2 + c] as f32 * (1.0 - ax) + pixels[k2 + 3 + c] as f32 * ax;
+                    let bottom = pixels[k2 + c] as f32 * (1.0 - ax) + pixels[k2 + 3 + c] as f32 * ax;
                     *vc = top * (1.0 - ay) + bottom * ay;
                 }
                 v
@@ -178,11 +166,7 @@ mod tests {
     fn rotated_crop_turns_the_picture() {
         // A frame whose right half is white: after a quarter turn clockwise, the crop's
         // top half samples the frame's right half.
-        let frame = RgbImage::from_fn(
-            20,
-            20,
-            |x, _| if x >= 10 { Rgb([255; 3]) } else { Rgb([0; 3]) },
-        );
+        let frame = RgbImage::from_fn(20, 20, |x, _| if x >= 10 { Rgb([255; 3]) } else { Rgb([0; 3]) });
         let roi = Roi {
             center_x_px: 10.0,
             center_y_px: 10.0,

@@ -34,14 +34,22 @@ impl Detection {
         Roi::from_alignment_points(self.keypoints[0], self.keypoints[1])
     }
 
-    /// Distance from a pixel to this person: to the body axis (hip centre to the size point,
-    /// which lies beyond the head) or to the face box, whichever is nearer.
+    /// Distance from a pixel to this person: to the torso (mid-hip to mid-shoulder) or to the
+    /// face box, whichever is nearer. (The full-body axis is not used: it runs past the head to
+    /// a size point that can lie far from the person.)
     pub fn distance_to(&self, p: (f32, f32)) -> f32 {
-        let axis = distance_to_segment(p, self.keypoints[0], self.keypoints[1]);
+        let torso = distance_to_segment(p, self.keypoints[0], self.keypoints[2]);
         let [x0, y0, x1, y1] = self.face_box;
         let dx = (x0 - p.0).max(0.0).max(p.0 - x1);
         let dy = (y0 - p.1).max(0.0).max(p.1 - y1);
-        axis.min((dx * dx + dy * dy).sqrt())
+        torso.min((dx * dx + dy * dy).sqrt())
+    }
+
+    /// Mid-hip to mid-shoulder distance: how far from the person a pixel may be and still
+    /// count as pointing at them.
+    pub fn torso_length_px(&self) -> f32 {
+        let (a, b) = (self.keypoints[0], self.keypoints[2]);
+        (a.0 - b.0).hypot(a.1 - b.1)
     }
 }
 
@@ -74,10 +82,7 @@ pub fn anchors() -> Vec<(f32, f32)> {
         let cells = INPUT_SIDE.div_ceil(stride);
         for y in 0..cells {
             for x in 0..cells {
-                let centre = (
-                    (x as f32 + 0.5) / cells as f32,
-                    (y as f32 + 0.5) / cells as f32,
-                );
+                let centre = ((x as f32 + 0.5) / cells as f32, (y as f32 + 0.5) / cells as f32);
                 out.extend(std::iter::repeat_n(centre, per_cell));
             }
         }
@@ -86,12 +91,7 @@ pub fn anchors() -> Vec<(f32, f32)> {
 }
 
 /// Decode raw model outputs into detections in letterbox-normalised coordinates [0, 1].
-pub fn decode(
-    raw_boxes: &[f32],
-    raw_scores: &[f32],
-    anchors: &[(f32, f32)],
-    min_score: f32,
-) -> Vec<Detection> {
+pub fn decode(raw_boxes: &[f32], raw_scores: &[f32], anchors: &[(f32, f32)], min_score: f32) -> Vec<Detection> {
     let side = INPUT_SIDE as f32;
     let mut out = Vec::new();
     for (i, &(ax, ay)) in anchors.iter().enumerate() {
@@ -206,11 +206,11 @@ impl Detector {
     /// Run the model on the prepared input: raw boxes (2254 x 12) and score logits (2254).
     pub fn infer(&mut self) -> Result<(Vec<f32>, Vec<f32>), RuntimeError> {
         let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
-        let (boxes, scores) =
-            self.model
-                .run(&shape, &self.input, &["Identity", "Identity_1"], |out| {
-                    (out[0].to_vec(), out[1].to_vec())
-                })?;
+        let (boxes, scores) = self
+            .model
+            .run(&shape, &self.input, &["Identity", "Identity_1"], |out| {
+                (out[0].to_vec(), out[1].to_vec())
+            })?;
         if boxes.len() != NUM_ANCHORS * VALUES_PER_ANCHOR || scores.len() != NUM_ANCHORS {
             return Err(self
                 .model
@@ -292,9 +292,10 @@ mod tests {
         let near = Detection {
             score: 0.9,
             face_box: [90.0, 0.0, 110.0, 20.0],
-            keypoints: [(100.0, 200.0), (100.0, 0.0), (0.0, 0.0), (0.0, 0.0)],
+            keypoints: [(100.0, 200.0), (100.0, -50.0), (100.0, 40.0), (0.0, 0.0)],
         };
         assert_eq!(near.distance_to((100.0, 100.0)), 0.0);
+        assert_eq!(near.torso_length_px(), 160.0);
         assert!((near.distance_to((130.0, 100.0)) - 30.0).abs() < 1e-4);
     }
 }

@@ -89,28 +89,19 @@ impl LandmarkModel {
 
     /// Fill the input tensor with the ROI crop in [0, 1], border replicated.
     pub fn prepare(&mut self, frame: &RgbImage, roi: &Roi) {
-        crop_to_tensor(
-            frame,
-            roi,
-            INPUT_SIDE,
-            (0.0, 1.0),
-            Border::Replicate,
-            &mut self.input,
-        );
+        crop_to_tensor(frame, roi, INPUT_SIDE, (0.0, 1.0), Border::Replicate, &mut self.input);
     }
 
     /// Run the model on the prepared input; the raw outputs.
     pub fn infer(&mut self) -> Result<RawOutputs, RuntimeError> {
         let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
         let names = ["Identity", "Identity_1", "Identity_3", "Identity_4"];
-        let raw = self
-            .model
-            .run(&shape, &self.input, &names, |out| RawOutputs {
-                landmarks: out[0].to_vec(),
-                presence: out[1].first().copied().unwrap_or(0.0),
-                heatmap: out[2].to_vec(),
-                world: out[3].to_vec(),
-            })?;
+        let raw = self.model.run(&shape, &self.input, &names, |out| RawOutputs {
+            landmarks: out[0].to_vec(),
+            presence: out[1].first().copied().unwrap_or(0.0),
+            heatmap: out[2].to_vec(),
+            world: out[3].to_vec(),
+        })?;
         if raw.landmarks.len() != MODEL_LANDMARKS * 5
             || raw.heatmap.len() != HEATMAP_SIDE * HEATMAP_SIDE * MODEL_LANDMARKS
             || raw.world.len() != MODEL_LANDMARKS * 3
@@ -234,16 +225,10 @@ mod tests {
             world,
         };
         let out = decode(&outputs, &roi);
-        assert!(
-            (out.landmarks[0].x_px - 400.0).abs() < 1e-3
-                && (out.landmarks[0].y_px - 300.0).abs() < 1e-3
-        );
+        assert!((out.landmarks[0].x_px - 400.0).abs() < 1e-3 && (out.landmarks[0].y_px - 300.0).abs() < 1e-3);
         assert!(out.landmarks[0].visibility > 0.99);
         assert!((out.landmarks[0].presence - 0.5).abs() < 1e-6);
         // World x rotated a quarter turn becomes world y.
-        assert!(
-            out.world_landmarks[0].x_m.abs() < 1e-6
-                && (out.world_landmarks[0].y_m - 1.0).abs() < 1e-6
-        );
+        assert!(out.world_landmarks[0].x_m.abs() < 1e-6 && (out.world_landmarks[0].y_m - 1.0).abs() < 1e-6);
     }
 }

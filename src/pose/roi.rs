@@ -83,11 +83,7 @@ mod tests {
     fn body_lying_to_the_right_is_rotated_a_quarter_turn() {
         // Head to the right of the hips: the crop must turn 90 degrees so the head is up.
         let roi = Roi::from_alignment_points((100.0, 100.0), (150.0, 100.0));
-        assert!(
-            (roi.rotation_rad - PI / 2.0).abs() < 1e-6,
-            "{}",
-            roi.rotation_rad
-        );
+        assert!((roi.rotation_rad - PI / 2.0).abs() < 1e-6, "{}", roi.rotation_rad);
         // The top of the crop (v = 0) lies towards the head.
         let (x, _) = roi.crop_to_image(0.5, 0.0);
         assert!(x > 100.0);
@@ -111,10 +107,7 @@ mod tests {
         for a in [-7.0f32, -PI, 0.0, 3.0, PI, 10.0] {
             let n = normalize_radians(a);
             assert!((-PI..PI).contains(&n), "{a} -> {n}");
-            assert!(
-                ((n - a) / (2.0 * PI)).fract().abs() < 1e-5
-                    || ((n - a) / (2.0 * PI)).fract().abs() > 1.0 - 1e-5
-            );
+            assert!(((n - a) / (2.0 * PI)).fract().abs() < 1e-5 || ((n - a) / (2.0 * PI)).fract().abs() > 1.0 - 1e-5);
         }
     }
 

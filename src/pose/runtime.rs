@@ -20,7 +20,9 @@ const MODEL_SUMS: &str = include_str!("../../models/SHA256SUMS");
 pub enum RuntimeError {
     #[error("ONNX Runtime {ORT_VERSION} not found (looked in: {looked}); install it with `bash scripts/install-onnxruntime.sh`, or set ORT_DYLIB_PATH to a {ORT_LIBRARY}")]
     RuntimeMissing { looked: String },
-    #[error("ONNX Runtime at {path} cannot be used: {detail}; reinstall it with `bash scripts/install-onnxruntime.sh`")]
+    #[error(
+        "ONNX Runtime at {path} cannot be used: {detail}; reinstall it with `bash scripts/install-onnxruntime.sh`"
+    )]
     RuntimeUnusable { path: PathBuf, detail: String },
     #[error("model file {path} is missing; restore the models/ folder (git checkout models/) or pass --models DIR")]
     ModelMissing { path: PathBuf },
@@ -89,17 +91,12 @@ pub fn init_runtime() -> Result<&'static ort::environment::Environment, RuntimeE
     let path = find_runtime()?;
     let loaded = RUNTIME.get_or_init(|| {
         let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
-        builder
-            .with_name("posture")
-            .build()
-            .map_err(|e| e.to_string())
+        builder.with_name("posture").build().map_err(|e| e.to_string())
     });
-    loaded
-        .as_ref()
-        .map_err(|detail| RuntimeError::RuntimeUnusable {
-            path,
-            detail: detail.clone(),
-        })
+    loaded.as_ref().map_err(|detail| RuntimeError::RuntimeUnusable {
+        path,
+        detail: detail.clone(),
+    })
 }
 
 /// Which landmark model to use: lite is faster, full is more accurate.
@@ -159,11 +156,7 @@ pub struct Model {
 
 impl Model {
     /// Load a shipped model by file name from `dir`, checking its SHA-256 first.
-    pub fn load(
-        dir: &Path,
-        file_name: &str,
-        options: SessionOptions,
-    ) -> Result<Model, RuntimeError> {
+    pub fn load(dir: &Path, file_name: &str, options: SessionOptions) -> Result<Model, RuntimeError> {
         let path = dir.join(file_name);
         let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => RuntimeError::ModelMissing { path: path.clone() },
@@ -183,16 +176,11 @@ impl Model {
             }
         }
         let env = init_runtime()?;
-        let session =
-            build_session(env, &bytes, options).map_err(|detail| RuntimeError::ModelUnusable {
-                path: path.clone(),
-                detail,
-            })?;
-        Ok(Model {
-            path,
-            sha256,
-            session,
-        })
+        let session = build_session(env, &bytes, options).map_err(|detail| RuntimeError::ModelUnusable {
+            path: path.clone(),
+            detail,
+        })?;
+        Ok(Model { path, sha256, session })
     }
 
     pub fn path(&self) -> &Path {
@@ -216,8 +204,7 @@ impl Model {
             path: self.path.clone(),
             detail: e,
         };
-        let tensor = ort::value::TensorRef::from_array_view((*shape, input))
-            .map_err(|e| fail(e.to_string()))?;
+        let tensor = ort::value::TensorRef::from_array_view((*shape, input)).map_err(|e| fail(e.to_string()))?;
         let results = self
             .session
             .run(ort::inputs![tensor])
@@ -227,9 +214,7 @@ impl Model {
             let value = results
                 .get(*name)
                 .ok_or_else(|| fail(format!("no output named {name}")))?;
-            let (_, data) = value
-                .try_extract_tensor::<f32>()
-                .map_err(|e| fail(e.to_string()))?;
+            let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| fail(e.to_string()))?;
             slices.push(data);
         }
         Ok(read(&slices))
@@ -278,8 +263,7 @@ mod tests {
             LandmarkVariant::Lite.file_name(),
             LandmarkVariant::Full.file_name(),
         ] {
-            let sum =
-                expected_sha256(name).unwrap_or_else(|| panic!("{name} missing from SHA256SUMS"));
+            let sum = expected_sha256(name).unwrap_or_else(|| panic!("{name} missing from SHA256SUMS"));
             assert_eq!(sum.len(), 64);
         }
     }

@@ -92,8 +92,7 @@ impl OneEuroFilter {
         }
         let frequency = 1.0 / dt;
         let dx = (value - last_raw) * value_scale * frequency;
-        self.derivative +=
-            alpha(frequency, self.params.derivative_cutoff_hz) * (dx - self.derivative);
+        self.derivative += alpha(frequency, self.params.derivative_cutoff_hz) * (dx - self.derivative);
         let cutoff = self.params.min_cutoff_hz + self.params.beta * self.derivative.abs();
         let filtered = last_filtered + alpha(frequency, cutoff) * (value - last_filtered);
         self.last = Some((time_s, value, filtered));
@@ -133,19 +132,10 @@ impl PoseSmoother {
         // Object size: the mean side of the landmarks' bounding box, in pixels.
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         for lm in landmarks.iter() {
-            (x0, y0, x1, y1) = (
-                x0.min(lm.x_px),
-                y0.min(lm.y_px),
-                x1.max(lm.x_px),
-                y1.max(lm.y_px),
-            );
+            (x0, y0, x1, y1) = (x0.min(lm.x_px), y0.min(lm.y_px), x1.max(lm.x_px), y1.max(lm.y_px));
         }
         let object_size = ((x1 - x0) + (y1 - y0)) / 2.0;
-        let scale = if object_size > 0.0 {
-            1.0 / object_size
-        } else {
-            1.0
-        };
+        let scale = if object_size > 0.0 { 1.0 / object_size } else { 1.0 };
         for (k, lm) in landmarks.iter_mut().enumerate() {
             lm.x_px = self.image[3 * k].apply(lm.x_px, time_s, scale);
             lm.y_px = self.image[3 * k + 1].apply(lm.y_px, time_s, scale);
@@ -158,12 +148,9 @@ impl PoseSmoother {
         }
         let a = self.settings.visibility_alpha;
         if a < 1.0 {
-            let state = self.visibility.get_or_insert_with(|| {
-                landmarks
-                    .iter()
-                    .map(|l| (l.visibility, l.presence))
-                    .collect()
-            });
+            let state = self
+                .visibility
+                .get_or_insert_with(|| landmarks.iter().map(|l| (l.visibility, l.presence)).collect());
             for (lm, s) in landmarks.iter_mut().zip(state.iter_mut()) {
                 s.0 += a * (lm.visibility - s.0);
                 s.1 += a * (lm.presence - s.1);

@@ -8,17 +8,18 @@
 //!
 //! Choosing the subject when several people are in view ([`SubjectRule`]):
 //! - with a pixel (`--subject X,Y`), the person nearest that pixel when tracking starts
-//!   (distance to the body axis from hip centre past the head, or to the face box), and only
-//!   someone within half a body size of it: until such a person is in view there is no
+//!   (distance to the torso, mid-hip to mid-shoulder, or to the face box), and only someone
+//!   within a torso length of it: until such a person is in view there is no
 //!   subject, so a subject who walks in later is not pre-empted by whoever was there first;
 //! - otherwise the largest person (by body ROI size); people within 10% of the largest size
 //!   count as equally large, and of those the one nearest the frame centre wins.
 //!
-//! Once chosen, the subject is kept: after a lost track the detection nearest its last
-//! position is taken back if it is within half a body size, else the rule applies afresh.
+//! Once chosen, the subject is kept: after a lost track only a person whose hip centre is
+//! within one ROI size of where the subject was last seen is taken back. Nobody else is taken
+//! in their place (no silent switch to another person: those frames say pose null and count
+//! the others), so a subject who leaves and returns to the same place is picked up again.
 
 use super::detector::Detection;
-use super::roi::ROI_SCALE;
 use super::smoothing::{PoseSmoother, Smoothing};
 use super::{index, Pose, PoseFrame, PoseModels, Roi, RuntimeError};
 use crate::frames::Frame;
@@ -63,11 +64,7 @@ impl Default for TrackerConfig {
 }
 
 /// Pick the subject among detections (pure: the rule in the module docs).
-pub fn choose_subject(
-    detections: &[Detection],
-    rule: SubjectRule,
-    frame_size: (u32, u32),
-) -> Option<usize> {
+pub fn choose_subject(detections: &[Detection], rule: SubjectRule, frame_size: (u32, u32)) -> Option<usize> {
     if detections.is_empty() {
         return None;
     }
@@ -75,16 +72,10 @@ pub fn choose_subject(
         (0..detections.len()).min_by(|&a, &b| key(&detections[a]).total_cmp(&key(&detections[b])))
     };
     match rule {
-        SubjectRule::NearestTo(x, y) => {
-            let reach = |d: &Detection| d.roi().size_px / ROI_SCALE / 2.0;
-            best_by(&|d| d.distance_to((x, y)))
-                .filter(|&i| detections[i].distance_to((x, y)) <= reach(&detections[i]))
-        }
+        SubjectRule::NearestTo(x, y) => best_by(&|d| d.distance_to((x, y)))
+            .filter(|&i| detections[i].distance_to((x, y)) <= detections[i].torso_length_px()),
         SubjectRule::Largest => {
-            let largest = detections
-                .iter()
-                .map(|d| d.roi().size_px)
-                .fold(0.0f32, f32::max);
+            let largest = detections.iter().map(|d| d.roi().size_px).fold(0.0f32, f32::max);
             let centre = (frame_size.0 as f32 / 2.0, frame_size.1 as f32 / 2.0);
             best_by(&|d| {
                 if d.roi().size_px < 0.9 * largest {
@@ -100,11 +91,7 @@ pub fn choose_subject(
 
 /// The detection that is the tracked subject, if any: the one whose hip centre is nearest
 /// the subject's, within half the ROI size.
-pub fn find_subject(
-    detections: &[Detection],
-    hip_centre: (f32, f32),
-    roi_size_px: f32,
-) -> Option<usize> {
+pub fn find_subject(detections: &[Detection], hip_centre: (f32, f32), roi_size_px: f32) -> Option<usize> {
     detections
         .iter()
         .enumerate()
@@ -153,20 +140,14 @@ impl Tracker {
     }
 
     /// Run the pipeline on one frame.
-    pub fn process(
-        &mut self,
-        models: &mut PoseModels,
-        frame: &Frame,
-    ) -> Result<PoseFrame, RuntimeError> {
+    pub fn process(&mut self, models: &mut PoseModels, frame: &Frame) -> Result<PoseFrame, RuntimeError> {
         if self.config.mode == TrackingMode::Stills {
             self.track = None;
             self.last_seen = None;
         }
         let image = &frame.image;
         if let Some(track) = &self.track {
-            if self.config.recount_every > 0
-                && self.frames_since_detection >= self.config.recount_every
-            {
+            if self.config.recount_every > 0 && self.frames_since_detection >= self.config.recount_every {
                 let detections = models.detector.detect(image)?;
                 let own = find_subject(&detections, track.hip_centre, track.roi_size_px);
                 self.other_people = detections.len() - usize::from(own.is_some());
@@ -174,9 +155,7 @@ impl Tracker {
             }
             let roi = track.next_roi;
             let result = models.landmarks.run(image, &roi)?;
-            if result.presence >= self.config.min_presence
-                && !roi.misses_image(image.width(), image.height())
-            {
+            if result.presence >= self.config.min_presence && !roi.misses_image(image.width(), image.height()) {
                 self.frames_since_detection += 1;
                 return Ok(self.accept(result, roi, frame));
             }
@@ -187,16 +166,17 @@ impl Tracker {
 
         let detections = models.detector.detect(image)?;
         self.frames_since_detection = 1;
-        let retaken = self
-            .last_seen
-            .and_then(|(x, y, size)| find_subject(&detections, (x, y), size));
-        let chosen = retaken
-            .or_else(|| choose_subject(&detections, self.config.subject, image.dimensions()));
+        // An established subject is only taken back near where it was lost; the choice rule
+        // applies only while nobody has been chosen yet.
+        let chosen = match self.last_seen {
+            Some((x, y, size)) => find_subject(&detections, (x, y), 2.0 * size),
+            None => choose_subject(&detections, self.config.subject, image.dimensions()),
+        };
         let Some(chosen) = chosen else {
-            self.other_people = 0;
+            self.other_people = detections.len();
             return Ok(PoseFrame {
                 pose: None,
-                other_people: 0,
+                other_people: detections.len(),
             });
         };
         self.other_people = detections.len() - 1;
@@ -208,7 +188,8 @@ impl Tracker {
                 other_people: detections.len(),
             });
         }
-        if retaken.is_none() {
+        if self.last_seen.is_none() {
+            // A new subject: the smoothing history belongs to someone else or to nobody.
             if let Some(s) = &mut self.smoother {
                 s.reset();
             }
@@ -216,12 +197,7 @@ impl Tracker {
         Ok(self.accept(result, roi, frame))
     }
 
-    fn accept(
-        &mut self,
-        mut result: super::landmarks::RoiLandmarks,
-        roi: Roi,
-        frame: &Frame,
-    ) -> PoseFrame {
+    fn accept(&mut self, mut result: super::landmarks::RoiLandmarks, roi: Roi, frame: &Frame) -> PoseFrame {
         let next_roi = result.next_roi();
         if let Some(s) = &mut self.smoother {
             s.apply(
@@ -230,10 +206,7 @@ impl Tracker {
                 frame.timestamp_ms / 1000.0,
             );
         }
-        let (l, r) = (
-            result.landmarks[index::LEFT_HIP],
-            result.landmarks[index::RIGHT_HIP],
-        );
+        let (l, r) = (result.landmarks[index::LEFT_HIP], result.landmarks[index::RIGHT_HIP]);
         let hip_centre = ((l.x_px + r.x_px) / 2.0, (l.y_px + r.y_px) / 2.0);
         if self.config.mode == TrackingMode::Stream {
             self.track = Some(Track {
@@ -264,31 +237,20 @@ mod tests {
         Detection {
             score: 0.9,
             face_box: [x - 5.0, y - size * 0.45, x + 5.0, y - size * 0.35],
-            keypoints: [
-                (x, y),
-                (x, y - size / 2.0),
-                (x, y - size * 0.3),
-                (x, y - size * 0.6),
-            ],
+            keypoints: [(x, y), (x, y - size / 2.0), (x, y - size * 0.3), (x, y - size * 0.6)],
         }
     }
 
     #[test]
     fn largest_person_wins() {
         let dets = [person(100.0, 300.0, 100.0), person(500.0, 300.0, 300.0)];
-        assert_eq!(
-            choose_subject(&dets, SubjectRule::Largest, (1000, 600)),
-            Some(1)
-        );
+        assert_eq!(choose_subject(&dets, SubjectRule::Largest, (1000, 600)), Some(1));
     }
 
     #[test]
     fn equally_large_people_go_to_the_most_central() {
         let dets = [person(100.0, 300.0, 300.0), person(450.0, 300.0, 290.0)];
-        assert_eq!(
-            choose_subject(&dets, SubjectRule::Largest, (1000, 600)),
-            Some(1)
-        );
+        assert_eq!(choose_subject(&dets, SubjectRule::Largest, (1000, 600)), Some(1));
     }
 
     #[test]
