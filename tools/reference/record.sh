@@ -3,6 +3,7 @@
 # fixtures/cases.json) in a private venv under .cache/reference-venv (gitignored).
 #   tools/reference/record.sh            # record the reference landmarks
 #   tools/reference/record.sh --bench    # also run the MediaPipe speed benchmark pinned to core 0
+#   tools/reference/record.sh --bench-only  # only the speed benchmark (tools/bench/compare_mediapipe.sh)
 # Needs: python3.11 (or PYTHON=...), npm, the ffmpeg CLI, network access to PyPI and the npm registry on first run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,9 +35,11 @@ if [ ! -f "$LITE" ] || [ "$(sha256sum "$LITE" | cut -d' ' -f1)" != "$LITE_SHA256
   cp "$TMP/package/pose_landmark_lite.tflite" "$LITE"
 fi
 
-"$VENV/bin/python" tools/reference/record.py
+if [ "${1:-}" != "--bench-only" ]; then
+  "$VENV/bin/python" tools/reference/record.py
+fi
 
-if [ "${1:-}" = "--bench" ]; then
+if [ "${1:-}" = "--bench" ] || [ "${1:-}" = "--bench-only" ]; then
   uptime
   taskset -c 0 "$VENV/bin/python" tools/reference/bench_mediapipe.py
 fi
