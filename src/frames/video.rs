@@ -703,6 +703,17 @@ pub(crate) mod tests {
         frames
     }
 
+    /// Run the ffmpeg CLI (a project dependency: its absence fails the test) writing `output`.
+    fn ffmpeg(args: &[&str], output: &Path) {
+        let status = Command::new("ffmpeg")
+            .args(["-v", "error", "-y"])
+            .args(args)
+            .arg(output)
+            .status()
+            .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
+        assert!(status.success(), "ffmpeg {args:?} failed");
+    }
+
     #[test]
     fn fixtures_decode_with_known_counts_and_sizes() {
         for (name, count, w, h, fps) in [
@@ -806,23 +817,23 @@ pub(crate) mod tests {
     fn frame_60_matches_ffmpeg_cli() {
         let dir = tempfile::tempdir().unwrap();
         let reference = dir.path().join("frame60.png");
-        let status = Command::new("ffmpeg")
-            .args(["-v", "error", "-i"])
-            .arg(fixture("sports2d_walk.mp4"))
-            .args([
+        let input = fixture("sports2d_walk.mp4");
+        let select = r"select=eq(n\,60)";
+        ffmpeg(
+            &[
+                "-i",
+                input.to_str().unwrap(),
                 "-vf",
-                r"select=eq(n\,60)",
+                select,
                 "-vsync",
                 "0",
                 "-frames:v",
                 "1",
                 "-pix_fmt",
                 "rgb24",
-            ])
-            .arg(&reference)
-            .status()
-            .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
-        assert!(status.success());
+            ],
+            &reference,
+        );
         let expected = image::open(&reference).unwrap().into_rgb8();
 
         let ours = all_frames(&mut open("sports2d_walk.mp4", 1)).swap_remove(60);
@@ -1029,14 +1040,11 @@ pub(crate) mod tests {
         BYTES.get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
             let out = dir.path().join("faststart.mp4");
-            let status = Command::new("ffmpeg")
-                .args(["-v", "error", "-i"])
-                .arg(fixture("webcam_face.mp4"))
-                .args(["-c", "copy", "-movflags", "+faststart"])
-                .arg(&out)
-                .status()
-                .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
-            assert!(status.success());
+            let input = fixture("webcam_face.mp4");
+            ffmpeg(
+                &["-i", input.to_str().unwrap(), "-c", "copy", "-movflags", "+faststart"],
+                &out,
+            );
             std::fs::read(out).unwrap()
         })
     }
@@ -1079,21 +1087,10 @@ pub(crate) mod tests {
     fn audio_only_file_has_no_video_stream() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tone.m4a");
-        let status = Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=frequency=440:duration=0.5",
-                "-c:a",
-                "aac",
-            ])
-            .arg(&path)
-            .status()
-            .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
-        assert!(status.success());
+        ffmpeg(
+            &["-f", "lavfi", "-i", "sine=frequency=440:duration=0.5", "-c:a", "aac"],
+            &path,
+        );
         let err = open_err(&path);
         assert!(matches!(err, FrameError::Unsupported { .. }), "{err}");
         assert!(err.to_string().contains("no video stream"), "{err}");
@@ -1104,21 +1101,10 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wide.mkv");
         // 17000x32 exceeds the side limit; one tiny frame, encoded fast.
-        let status = Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "color=c=gray:s=17000x32:d=0.04",
-                "-c:v",
-                "ffv1",
-            ])
-            .arg(&path)
-            .status()
-            .expect("ffmpeg CLI");
-        assert!(status.success());
+        ffmpeg(
+            &["-f", "lavfi", "-i", "color=c=gray:s=17000x32:d=0.04", "-c:v", "ffv1"],
+            &path,
+        );
         let err = open_err(&path);
         assert!(
             matches!(
