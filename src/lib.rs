@@ -1,10 +1,14 @@
 //! `posture`: webcam-based posture analysis.
 //!
 //! The crate is a pipeline whose modules follow the data:
-//! [`frames`] (images, videos, cameras) -> `pose` (BlazePose on ONNX Runtime) -> `output`.
+//! [`frames`] (images, videos, cameras) -> [`pose`] (BlazePose on ONNX Runtime) -> [`measures`]
+//! (angles and signals per frame, with reasons when there are none) -> [`assess`] (clip
+//! statistics, classes, baselines) -> [`output`].
 //! Each module depends only on the ones before it.
 
+pub mod assess;
 pub mod cli;
 pub mod frames;
+pub mod measures;
 pub mod output;
 pub mod pose;

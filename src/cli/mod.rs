@@ -1,7 +1,10 @@
 //! The `posture` command line: argument parsing and dispatch. Each subcommand lives in its own
 //! module and is a thin layer over the library.
 
+mod calibrate;
 mod landmarks;
+mod measure;
+mod pipeline;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -10,9 +13,9 @@ use std::process::ExitCode;
 #[command(
     name = "posture",
     version,
-    about = "Webcam-based posture analysis: BlazePose body landmarks on ONNX Runtime",
+    about = "Webcam-based posture analysis: clinical posture measures from BlazePose body landmarks",
     long_about = "Webcam-based posture analysis.\n\nRuns MediaPipe's BlazePose (converted to ONNX, shipped in models/) on images, video \
-files and cameras, and writes what it finds as JSON Lines. Needs ONNX Runtime 1.31.1: \
+files and cameras, and turns the landmarks into posture measures with their uncertainty. Needs ONNX Runtime 1.31.1: \
 `bash scripts/install-onnxruntime.sh` installs it where posture looks by default, or set ORT_DYLIB_PATH."
 )]
 struct Cli {
@@ -22,6 +25,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Posture measures for each input: craniovertebral angle, shoulder angle, head tilt from
+    /// a side view; change from a personal baseline from the front.
+    Measure(measure::Args),
+    /// Record a personal baseline from upright input, for `measure --baseline`.
+    Calibrate(calibrate::Args),
     /// Body landmarks for every frame of each input, as JSON Lines.
     Landmarks(landmarks::Args),
     /// List the cameras this machine has.
@@ -32,6 +40,8 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Measure(args) => measure::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),
     };
@@ -41,6 +51,25 @@ pub fn main() -> ExitCode {
             eprintln!("posture: error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Standard output, or a file created for the purpose.
+fn output_writer(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn std::io::Write>> {
+    use anyhow::Context;
+    Ok(match path {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    })
+}
+
+fn exit_code(failures: usize) -> ExitCode {
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

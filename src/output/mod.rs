@@ -2,3 +2,4 @@
 
 pub mod annotate;
 pub mod jsonl;
+pub mod measure;

@@ -189,6 +189,10 @@ impl Detector {
         }
     }
 
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Fill the input tensor: the whole frame letterboxed to 224x224 in [-1, 1].
     pub fn prepare(&mut self, frame: &RgbImage) -> Roi {
         let letterbox = letterbox_roi(frame.width(), frame.height());

@@ -1,0 +1,276 @@
+//! A personal baseline (`posture calibrate`) and the change of a later input against it.
+//!
+//! A change counts only when it exceeds measurement noise:
+//! - side angles: the larger of the minimum detectable change (5 degrees, the photogrammetric
+//!   MDC range in measurement.md section 1.5) and 1.96 x the combined standard errors of the two
+//!   medians (from their bootstrap intervals);
+//! - front signals: the larger of 3 x the baseline's own frame-to-frame robust SD
+//!   (measurement.md section 4.4) and a floor per signal for baselines from a single photo.
+
+use super::summary::{Estimate, FrontSummary, SideSummary, Summary};
+use super::thresholds::{ForwardHead, Thresholds};
+use crate::measures::View;
+use std::path::Path;
+
+/// Baseline file format version.
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SideBaseline {
+    pub cva_deg: Estimate,
+    pub shoulder_angle_deg: Estimate,
+    pub head_tilt_deg: Estimate,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Baseline {
+    pub format: u32,
+    pub posture_version: String,
+    pub inputs: Vec<String>,
+    pub view: View,
+    pub frames_used: usize,
+    pub side: Option<SideBaseline>,
+    pub front: Option<FrontSummary>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{path}: cannot read baseline: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: not a posture baseline file ({detail}); make one with `posture calibrate`")]
+    Invalid { path: String, detail: String },
+    #[error("no usable frames for a baseline ({detail})")]
+    Unusable { detail: String },
+}
+
+impl Baseline {
+    /// A baseline from a summary of upright input, refused when nothing could be measured.
+    pub fn from_summary(summary: &Summary, inputs: Vec<String>) -> Result<Baseline, BaselineError> {
+        let side = summary.side.as_ref().map(|s| SideBaseline {
+            cva_deg: s.cva_deg,
+            shoulder_angle_deg: s.shoulder_angle_deg,
+            head_tilt_deg: s.head_tilt_deg,
+        });
+        if side.is_none() && summary.front.is_none() {
+            let mut reasons: Vec<_> = summary.reasons.iter().collect();
+            reasons.sort_by(|a, b| b.1.cmp(a.1));
+            let detail = reasons
+                .iter()
+                .map(|(r, n)| format!("{}: {n} frame(s)", r.describe()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(BaselineError::Unusable {
+                detail: if detail.is_empty() { "no frames".into() } else { detail },
+            });
+        }
+        Ok(Baseline {
+            format: FORMAT,
+            posture_version: env!("CARGO_PKG_VERSION").into(),
+            inputs,
+            view: summary.view,
+            frames_used: summary.frames_used,
+            side,
+            front: summary.front.clone(),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let p = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let b: Baseline = serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
+            path: p.clone(),
+            detail: e.to_string(),
+        })?;
+        if b.format != FORMAT {
+            return Err(BaselineError::Invalid {
+                path: p,
+                detail: format!("format {} (this posture reads format {FORMAT})", b.format),
+            });
+        }
+        Ok(b)
+    }
+}
+
+/// One measure's change from baseline.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Change {
+    pub measure: &'static str,
+    pub baseline: f32,
+    pub now: f32,
+    pub change: f32,
+    /// Changes smaller than this are measurement noise.
+    pub noise: f32,
+    pub beyond_noise: bool,
+}
+
+impl Change {
+    fn new(measure: &'static str, baseline: f32, now: f32, noise: f32) -> Change {
+        let change = now - baseline;
+        Change {
+            measure,
+            baseline,
+            now,
+            change,
+            noise,
+            beyond_noise: change.abs() > noise,
+        }
+    }
+}
+
+fn standard_error(e: &Estimate) -> f32 {
+    e.ci95.map_or(0.0, |(lo, hi)| (hi - lo) / (2.0 * 1.96))
+}
+
+fn angle_change(measure: &'static str, before: &Estimate, now: &Estimate, t: &Thresholds) -> Change {
+    let combined = 1.96 * standard_error(before).hypot(standard_error(now));
+    Change::new(
+        measure,
+        before.median,
+        now.median,
+        combined.max(t.min_detectable_change_deg),
+    )
+}
+
+/// Side angles against a side baseline.
+pub fn side_changes(b: &SideBaseline, now: &SideSummary, t: &Thresholds) -> Vec<Change> {
+    vec![
+        angle_change("cva_deg", &b.cva_deg, &now.cva_deg, t),
+        angle_change("shoulder_angle_deg", &b.shoulder_angle_deg, &now.shoulder_angle_deg, t),
+        angle_change("head_tilt_deg", &b.head_tilt_deg, &now.head_tilt_deg, t),
+    ]
+}
+
+/// Noise floor per front signal, for baselines too short to show their own spread: a
+/// fraction of the baseline value for sizes and ratios, an absolute amount otherwise.
+fn front_floor(name: &str, baseline: f32) -> f32 {
+    match name {
+        "head_scale_ratio" | "shoulder_width_px" | "eye_distance_px" => 0.03 * baseline.abs(),
+        "ear_shoulder_drop" => 0.03,
+        "ear_shoulder_depth_m" => 0.03,
+        "nose_drop" => 0.08,
+        _ => f32::INFINITY,
+    }
+}
+
+/// What the front signals say against a front baseline.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FrontComparison {
+    pub changes: Vec<Change>,
+    pub forward_head: ForwardHead,
+    pub looking_down: bool,
+    pub rounded_shoulders: bool,
+}
+
+/// Compare front signals with a front baseline. Forward head needs the head to have grown
+/// against the shoulders (it came nearer the camera) and one more signal to agree; a single
+/// signal is borderline. Looking down is the nose dropping below the ears without the head
+/// growing; narrower shoulders with an unchanged head size are rounded shoulders.
+pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontComparison> {
+    let mut changes = Vec::new();
+    for (name, before) in &b.signals {
+        let Some(current) = now.signals.get(name) else { continue };
+        let static_name: &'static str = crate::measures::FrontSignals::NAMES.iter().find(|n| **n == name)?;
+        let noise = (3.0 * before.robust_sd).max(front_floor(name, before.median));
+        changes.push(Change::new(static_name, before.median, current.median, noise));
+    }
+    let get = |n: &str| changes.iter().find(|c| c.measure == n);
+    let up = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change > 0.0);
+    let down = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change < 0.0);
+    let head_nearer = up("head_scale_ratio");
+    let others = usize::from(down("ear_shoulder_drop")) + usize::from(down("ear_shoulder_depth_m"));
+    let looking_down = up("nose_drop") && !head_nearer;
+    let forward_head = match (head_nearer, others) {
+        (true, 1..) => ForwardHead::Forward,
+        (true, 0) => ForwardHead::Borderline,
+        (false, _) if looking_down => ForwardHead::Normal,
+        (false, 2..) => ForwardHead::Borderline,
+        _ => ForwardHead::Normal,
+    };
+    let rounded_shoulders = down("shoulder_width_px") && !down("eye_distance_px");
+    Some(FrontComparison {
+        changes,
+        forward_head,
+        looking_down,
+        rounded_shoulders,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn est(median: f32, sd: f32, ci: Option<(f32, f32)>) -> Estimate {
+        Estimate {
+            median,
+            q1: median - sd,
+            q3: median + sd,
+            robust_sd: sd,
+            ci95: ci,
+            frames: 30,
+        }
+    }
+
+    fn front(values: [f32; 6]) -> FrontSummary {
+        let signals: BTreeMap<String, Estimate> = crate::measures::FrontSignals::NAMES
+            .iter()
+            .zip(values)
+            .map(|(n, v)| (n.to_string(), est(v, 0.0, None)))
+            .collect();
+        FrontSummary { signals }
+    }
+
+    const BASE: [f32; 6] = [0.45, 0.60, -0.05, 0.30, 300.0, 135.0];
+
+    #[test]
+    fn small_angle_changes_are_noise() {
+        let t = Thresholds::default();
+        let c = angle_change("cva_deg", &est(52.0, 1.0, None), &est(49.0, 1.0, None), &t);
+        assert!(!c.beyond_noise && c.noise == 5.0);
+        let c = angle_change(
+            "cva_deg",
+            &est(52.0, 1.0, Some((51.0, 53.0))),
+            &est(44.0, 1.0, None),
+            &t,
+        );
+        assert!(c.beyond_noise && (c.change + 8.0).abs() < 1e-5);
+        // Wide intervals widen the noise band.
+        let c = angle_change(
+            "cva_deg",
+            &est(52.0, 1.0, Some((44.0, 60.0))),
+            &est(44.0, 1.0, Some((36.0, 52.0))),
+            &t,
+        );
+        assert!(!c.beyond_noise && c.noise > 8.0);
+    }
+
+    #[test]
+    fn head_forward_vs_looking_down_vs_rounded() {
+        let b = front(BASE);
+        let same = front_comparison(&b, &front(BASE)).unwrap();
+        assert_eq!(
+            (same.forward_head, same.looking_down, same.rounded_shoulders),
+            (ForwardHead::Normal, false, false)
+        );
+
+        let mut fwd = BASE;
+        fwd[0] *= 1.08; // head nearer the camera
+        fwd[1] -= 0.06; // ears lower against the shoulders
+        let c = front_comparison(&b, &front(fwd)).unwrap();
+        assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Forward, false));
+
+        let mut down = BASE;
+        down[3] += 0.2; // nose dropped below the ears
+        down[1] -= 0.04;
+        let c = front_comparison(&b, &front(down)).unwrap();
+        assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Normal, true));
+
+        let mut rounded = BASE;
+        rounded[4] *= 0.9;
+        let c = front_comparison(&b, &front(rounded)).unwrap();
+        assert!(c.rounded_shoulders);
+    }
+}

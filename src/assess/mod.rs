@@ -1,0 +1,13 @@
+//! From per-frame measures to what an input says: spike and movement removal, robust
+//! summaries with intervals that respect frame correlation, clinical classes, and change
+//! against a personal baseline.
+
+pub mod baseline;
+pub mod series;
+pub mod stats;
+pub mod summary;
+pub mod thresholds;
+
+pub use baseline::{Baseline, Change, FrontComparison};
+pub use summary::{summarize, Estimate, Summary, TimedMeasure, ViewChoice};
+pub use thresholds::{ForwardHead, Thresholds};

@@ -1,0 +1,274 @@
+//! One input's frames summarised into what a therapist reads: which view, which frames were
+//! used and why others were not, and for each measure the median, the quartiles and a 95%
+//! interval (measurement.md section 5.2).
+
+use super::series::{clean_series, SeriesSettings};
+use super::stats::{block_bootstrap_median_ci95, median, quantile, robust_sd};
+use super::thresholds::{ForwardHead, Thresholds};
+use crate::measures::{FrameMeasure, Reason, View};
+use std::collections::BTreeMap;
+
+/// Which family of measures to report for an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ViewChoice {
+    /// Side measures when most frames with a person are side-on or oblique, else front.
+    Auto,
+    Side,
+    Front,
+}
+
+/// One frame's measures and when it was taken.
+#[derive(Debug, Clone, Copy)]
+pub struct TimedMeasure {
+    pub timestamp_ms: f64,
+    pub measure: FrameMeasure,
+}
+
+/// A summary of one measure over the used frames.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Estimate {
+    pub median: f32,
+    pub q1: f32,
+    pub q3: f32,
+    /// Robust SD (MAD x 1.4826) of the frames: the within-input spread.
+    pub robust_sd: f32,
+    /// 95% interval of the median by moving-block bootstrap; `None` for stills and inputs too
+    /// short for two blocks.
+    pub ci95: Option<(f32, f32)>,
+    pub frames: usize,
+}
+
+/// Bootstrap blocks span this long, so that resampled blocks are close to independent.
+pub const BOOTSTRAP_BLOCK_S: f64 = 2.0;
+const BOOTSTRAP_RESAMPLES: usize = 2000;
+
+impl Estimate {
+    pub fn of(times_ms: &[f64], values: &[f32]) -> Option<Estimate> {
+        let med = median(values)?;
+        let duration_s = match (times_ms.first(), times_ms.last()) {
+            (Some(a), Some(b)) if b > a => (b - a) / 1000.0,
+            _ => 0.0,
+        };
+        let ci95 = if duration_s > 0.0 {
+            let per_s = (values.len() - 1) as f64 / duration_s;
+            let block = (BOOTSTRAP_BLOCK_S * per_s).round().max(1.0) as usize;
+            block_bootstrap_median_ci95(values, block, BOOTSTRAP_RESAMPLES)
+        } else {
+            None
+        };
+        Some(Estimate {
+            median: med,
+            q1: quantile(values, 0.25)?,
+            q3: quantile(values, 0.75)?,
+            robust_sd: robust_sd(values)?,
+            ci95,
+            frames: values.len(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SideSummary {
+    pub cva_deg: Estimate,
+    pub cva_raw_deg: Estimate,
+    pub shoulder_angle_deg: Estimate,
+    pub head_tilt_deg: Estimate,
+    pub forward_head_heads: Estimate,
+    /// Share of used frames in each forward-head class.
+    pub class_shares: BTreeMap<ForwardHead, f32>,
+    /// Share of used frames reading rounded shoulders.
+    pub rounded_shoulders_share: f32,
+}
+
+/// Front signals over the used frames, by name (see [`crate::measures::front`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FrontSummary {
+    pub signals: BTreeMap<String, Estimate>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub view: View,
+    pub frames_total: usize,
+    pub frames_used: usize,
+    /// For each reason, how many frames it kept from the reported measures.
+    pub reasons: BTreeMap<Reason, usize>,
+    pub side: Option<SideSummary>,
+    pub front: Option<FrontSummary>,
+}
+
+/// The view an input is reported as, from its frames' views.
+fn dominant_view(frames: &[TimedMeasure], choice: ViewChoice) -> View {
+    let count = |v: View| frames.iter().filter(|f| f.measure.view.view == v).count();
+    let (left, right, front, oblique) = (
+        count(View::SideLeft),
+        count(View::SideRight),
+        count(View::Front),
+        count(View::Oblique),
+    );
+    let side = if left >= right { View::SideLeft } else { View::SideRight };
+    match choice {
+        ViewChoice::Front => View::Front,
+        ViewChoice::Side if left + right > 0 => side,
+        ViewChoice::Side => View::Oblique,
+        ViewChoice::Auto if left + right + front + oblique == 0 => View::None,
+        ViewChoice::Auto if front > left + right + oblique => View::Front,
+        ViewChoice::Auto if left + right >= oblique && left + right > 0 => side,
+        ViewChoice::Auto => View::Oblique,
+    }
+}
+
+/// Summarise one input's frames.
+pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thresholds) -> Summary {
+    let view = dominant_view(frames, choice);
+    let mut reasons = BTreeMap::new();
+    let mut count = |r: Reason| *reasons.entry(r).or_insert(0) += 1;
+    let (side, front, used) = if view == View::Front {
+        let ok: Vec<_> = frames
+            .iter()
+            .filter_map(|f| f.measure.front.ok().map(|s| (f.timestamp_ms, s)))
+            .collect();
+        frames.iter().filter_map(|f| f.measure.front.err()).for_each(&mut count);
+        // Every frame of a front-view input lacks the angles for this reason.
+        *reasons.entry(Reason::FrontView).or_insert(0) += frames.len();
+        let times: Vec<f64> = ok.iter().map(|o| o.0).collect();
+        let signals: BTreeMap<String, Estimate> = if ok.is_empty() {
+            BTreeMap::new()
+        } else {
+            (0..6)
+                .filter_map(|k| {
+                    let name = ok[0].1.named()[k].0;
+                    let values: Vec<f32> = ok.iter().map(|o| o.1.named()[k].1).collect();
+                    Estimate::of(&times, &values).map(|e| (name.to_string(), e))
+                })
+                .collect()
+        };
+        let front = (!signals.is_empty()).then_some(FrontSummary { signals });
+        (None, front, ok.len())
+    } else {
+        let ok: Vec<_> = frames
+            .iter()
+            .filter_map(|f| f.measure.side.ok().map(|s| (f.timestamp_ms, s)))
+            .collect();
+        frames.iter().filter_map(|f| f.measure.side.err()).for_each(&mut count);
+        let times: Vec<f64> = ok.iter().map(|o| o.0).collect();
+        let cva: Vec<f32> = ok.iter().map(|o| o.1.cva_deg).collect();
+        let verdicts = clean_series(&times, &cva, &SeriesSettings::ANGLE);
+        verdicts.iter().flatten().for_each(|&r| count(r));
+        let kept: Vec<_> = ok
+            .iter()
+            .zip(&verdicts)
+            .filter(|(_, v)| v.is_none())
+            .map(|(o, _)| *o)
+            .collect();
+        let side = side_summary(&kept, thresholds);
+        (side, None, kept.len())
+    };
+    Summary {
+        view,
+        frames_total: frames.len(),
+        frames_used: used,
+        reasons,
+        side,
+        front,
+    }
+}
+
+fn side_summary(kept: &[(f64, crate::measures::SideMeasures)], thresholds: &Thresholds) -> Option<SideSummary> {
+    if kept.is_empty() {
+        return None;
+    }
+    let times: Vec<f64> = kept.iter().map(|k| k.0).collect();
+    let of = |f: &dyn Fn(&crate::measures::SideMeasures) -> f32| {
+        let values: Vec<f32> = kept.iter().map(|k| f(&k.1)).collect();
+        Estimate::of(&times, &values)
+    };
+    let n = kept.len() as f32;
+    let class_shares = ForwardHead::ALL
+        .iter()
+        .map(|&c| {
+            let k = kept
+                .iter()
+                .filter(|k| thresholds.forward_head(k.1.cva_deg) == Some(c))
+                .count();
+            (c, k as f32 / n)
+        })
+        .collect();
+    let rounded = kept
+        .iter()
+        .filter(|k| thresholds.rounded_shoulders(k.1.shoulder_angle_deg) == Some(true))
+        .count();
+    Some(SideSummary {
+        cva_deg: of(&|m| m.cva_deg)?,
+        cva_raw_deg: of(&|m| m.cva_raw_deg)?,
+        shoulder_angle_deg: of(&|m| m.shoulder_angle_deg)?,
+        head_tilt_deg: of(&|m| m.head_tilt_deg)?,
+        forward_head_heads: of(&|m| m.forward_head_heads)?,
+        class_shares,
+        rounded_shoulders_share: rounded as f32 / n,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::{measure_frame, Correction, MeasureSettings};
+
+    fn settings() -> MeasureSettings {
+        MeasureSettings {
+            correction: Correction::IDENTITY,
+            ..Default::default()
+        }
+    }
+
+    fn clip(yaw_deg: f32, n: usize) -> Vec<TimedMeasure> {
+        let pose = crate::measures::testing::posed(yaw_deg, 0.02);
+        (0..n)
+            .map(|i| TimedMeasure {
+                timestamp_ms: i as f64 * 40.0,
+                measure: measure_frame(Some(&pose), (640, 480), &settings()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn side_clip_reports_side_with_interval() {
+        let s = summarize(&clip(90.0, 150), ViewChoice::Auto, &Thresholds::default());
+        assert_eq!(s.view, View::SideLeft);
+        assert_eq!((s.frames_total, s.frames_used), (150, 150));
+        let side = s.side.unwrap();
+        assert!(side.cva_deg.ci95.is_some());
+        assert!((side.class_shares.values().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn front_clip_reports_front_signals_and_why_no_angle() {
+        let s = summarize(&clip(0.0, 10), ViewChoice::Auto, &Thresholds::default());
+        assert_eq!(s.view, View::Front);
+        assert!(s.side.is_none());
+        assert_eq!(s.front.unwrap().signals.len(), 6);
+        assert_eq!(s.reasons.get(&Reason::FrontView), Some(&10));
+    }
+
+    #[test]
+    fn forcing_side_on_a_front_clip_gives_no_angle_and_the_reason() {
+        let s = summarize(&clip(0.0, 10), ViewChoice::Side, &Thresholds::default());
+        assert!(s.side.is_none());
+        assert_eq!(s.frames_used, 0);
+        assert_eq!(s.reasons.get(&Reason::FrontView), Some(&10));
+    }
+
+    #[test]
+    fn no_person_anywhere() {
+        let frames: Vec<TimedMeasure> = (0..5)
+            .map(|i| TimedMeasure {
+                timestamp_ms: i as f64,
+                measure: measure_frame(None, (640, 480), &settings()),
+            })
+            .collect();
+        let s = summarize(&frames, ViewChoice::Auto, &Thresholds::default());
+        assert_eq!(s.view, View::None);
+        assert_eq!(s.reasons.get(&Reason::NoPerson), Some(&5));
+    }
+}

@@ -1,0 +1,109 @@
+//! Clinical thresholds and the classes they define (citations in docs/measures.md).
+
+/// Forward head posture classes from the craniovertebral angle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForwardHead {
+    Normal,
+    Borderline,
+    Forward,
+    Severe,
+}
+
+impl ForwardHead {
+    pub const ALL: [ForwardHead; 4] = [
+        ForwardHead::Normal,
+        ForwardHead::Borderline,
+        ForwardHead::Forward,
+        ForwardHead::Severe,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForwardHead::Normal => "normal",
+            ForwardHead::Borderline => "borderline",
+            ForwardHead::Forward => "forward",
+            ForwardHead::Severe => "severe",
+        }
+    }
+}
+
+/// The thresholds in use, written into every result's provenance.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Thresholds {
+    /// CVA below this is forward head posture (Ruivo 2014 and most studies).
+    pub cva_forward_deg: f32,
+    /// Half-width of the borderline band around `cva_forward_deg` (48-52): within it the proxy's
+    /// error and the test-retest MDC make the call uncertain.
+    pub cva_borderline_half_width_deg: f32,
+    /// CVA below this is moderate-to-severe (Mostafaee et al., PMID 36036498).
+    pub cva_severe_deg: f32,
+    /// Forward shoulder angle (C7 -> acromion above the horizontal) below this is rounded
+    /// shoulders (Ruivo 2014; smaller = more protracted).
+    pub shoulder_rounded_deg: f32,
+    /// Changes smaller than this are within measurement noise whatever the intervals say
+    /// (photogrammetric CVA MDC is 2-5.5 degrees, measurement.md section 1.5).
+    pub min_detectable_change_deg: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            cva_forward_deg: 50.0,
+            cva_borderline_half_width_deg: 2.0,
+            cva_severe_deg: 45.5,
+            shoulder_rounded_deg: 52.0,
+            min_detectable_change_deg: 5.0,
+        }
+    }
+}
+
+impl Thresholds {
+    pub fn forward_head(&self, cva_deg: f32) -> Option<ForwardHead> {
+        if !cva_deg.is_finite() {
+            return None;
+        }
+        let band = self.cva_borderline_half_width_deg;
+        Some(if cva_deg < self.cva_severe_deg {
+            ForwardHead::Severe
+        } else if cva_deg < self.cva_forward_deg - band {
+            ForwardHead::Forward
+        } else if cva_deg < self.cva_forward_deg + band {
+            ForwardHead::Borderline
+        } else {
+            ForwardHead::Normal
+        })
+    }
+
+    pub fn rounded_shoulders(&self, shoulder_angle_deg: f32) -> Option<bool> {
+        shoulder_angle_deg
+            .is_finite()
+            .then_some(shoulder_angle_deg < self.shoulder_rounded_deg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cva_classes_at_their_edges() {
+        let t = Thresholds::default();
+        assert_eq!(t.forward_head(60.0), Some(ForwardHead::Normal));
+        assert_eq!(t.forward_head(52.0), Some(ForwardHead::Normal));
+        assert_eq!(t.forward_head(51.9), Some(ForwardHead::Borderline));
+        assert_eq!(t.forward_head(48.0), Some(ForwardHead::Borderline));
+        assert_eq!(t.forward_head(47.9), Some(ForwardHead::Forward));
+        assert_eq!(t.forward_head(45.5), Some(ForwardHead::Forward));
+        assert_eq!(t.forward_head(45.4), Some(ForwardHead::Severe));
+        assert_eq!(t.forward_head(f32::NAN), None);
+    }
+
+    #[test]
+    fn rounded_shoulders_below_52() {
+        let t = Thresholds::default();
+        assert_eq!(t.rounded_shoulders(51.0), Some(true));
+        assert_eq!(t.rounded_shoulders(52.0), Some(false));
+        assert_eq!(t.rounded_shoulders(f32::INFINITY), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! `posture calibrate`: a personal baseline from upright inputs, for `posture measure --baseline`.
+
+use super::measure::{measure_input, MeasureOptions};
+use crate::assess::{summarize, Baseline, Thresholds};
+use crate::measures::View;
+use anyhow::Context;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Inputs are pooled as one recording; this gap between them keeps the movement and spike
+/// filters from treating the end of one and the start of the next as neighbours.
+const GAP_BETWEEN_INPUTS_MS: f64 = 60_000.0;
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Record the person sitting or standing upright, as they will be measured later (same \
+camera, place and view). A clip of 10-30 s or a few photos. The baseline is refused, and nothing is written, when no \
+frame can be measured."
+)]
+pub struct Args {
+    /// Images, videos, or camera:N showing the upright posture.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+    /// Where to write the baseline (JSON).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    #[command(flatten)]
+    options: MeasureOptions,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut models = args.options.pipeline.load_models()?;
+    let mut frames = Vec::new();
+    let mut offset_ms = 0.0;
+    for input in &args.inputs {
+        let (mut input_frames, error) = measure_input(input, &args.options, &mut models);
+        if let Some(e) = error {
+            anyhow::bail!("{e:#}; no baseline written");
+        }
+        let end = input_frames.last().map_or(0.0, |f| f.timestamp_ms);
+        input_frames.iter_mut().for_each(|f| f.timestamp_ms += offset_ms);
+        offset_ms += end + GAP_BETWEEN_INPUTS_MS;
+        frames.extend(input_frames);
+    }
+    let summary = summarize(&frames, args.options.view, &Thresholds::default());
+    if matches!(summary.view, View::Oblique | View::None) {
+        anyhow::bail!(
+            "no baseline written: the person is not side-on or facing the camera ({} frame(s) seen)",
+            summary.frames_total
+        );
+    }
+    let baseline = Baseline::from_summary(&summary, args.inputs.clone())
+        .map_err(|e| anyhow::anyhow!("{e}; no baseline written"))?;
+    let json = serde_json::to_string_pretty(&baseline)?;
+    // Write beside the target and rename, so a failure never leaves half a baseline.
+    let tmp = args.out.with_extension("json.tmp");
+    std::fs::write(&tmp, json + "\n").with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    eprintln!(
+        "posture: baseline ({} view, {} of {} frames) written to {}",
+        summary.view.as_str(),
+        summary.frames_used,
+        summary.frames_total,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,252 @@
+//! Posture measures from one frame's landmarks: pure functions, no I/O.
+//!
+//! ```text
+//! pose -> view (side-left / side-right / front / oblique / none, yaw)
+//!      -> gates (finite, in frame, visible, profile or frontal) -> side measures | front signals
+//! ```
+//!
+//! Every frame gets both a side reading and a front reading, each either a value or the
+//! [`Reason`] it has none; which one an input reports is decided over the whole input
+//! (`crate::assess`). Angle conventions live in [`geometry`], written once.
+
+pub mod correction;
+pub mod front;
+pub mod gates;
+pub mod geometry;
+pub mod side;
+#[cfg(test)]
+pub(crate) mod testing;
+pub mod view;
+
+pub use correction::Correction;
+pub use front::{front_signals, FrontSignals};
+pub use gates::Reason;
+pub use geometry::Facing;
+pub use side::{side_measures, SideMeasures};
+pub use view::{estimate_view, View, ViewEstimate};
+
+use crate::pose::{index, Pose};
+
+/// Gate thresholds and the camera's roll.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MeasureSettings {
+    /// Landmarks a measure uses must have at least this visibility (MediaPipe draws from 0.5;
+    /// measurement asks more, measurement.md section 5.1).
+    pub min_visibility: f32,
+    /// ... and at least this presence, and lie inside the frame.
+    pub min_presence: f32,
+    /// The craniovertebral and shoulder angles are read only within this many degrees of an
+    /// exact profile (error grows fast with yaw: measurement.md section 4.6).
+    pub max_profile_yaw_deg: f32,
+    /// How far a true horizontal line rises to the right in the picture (degrees). 0 assumes
+    /// a level camera.
+    pub camera_roll_deg: f32,
+    pub correction: Correction,
+}
+
+impl Default for MeasureSettings {
+    fn default() -> Self {
+        MeasureSettings {
+            min_visibility: 0.8,
+            min_presence: 0.5,
+            max_profile_yaw_deg: 10.0,
+            camera_roll_deg: 0.0,
+            correction: Correction::FITTED,
+        }
+    }
+}
+
+/// Everything measured in one frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameMeasure {
+    pub view: ViewEstimate,
+    pub side: Result<SideMeasures, Reason>,
+    pub front: Result<FrontSignals, Reason>,
+}
+
+impl FrameMeasure {
+    fn no_reading(reason: Reason) -> FrameMeasure {
+        FrameMeasure {
+            view: ViewEstimate {
+                view: View::None,
+                yaw_deg: f32::NAN,
+                off_profile_deg: f32::NAN,
+            },
+            side: Err(reason),
+            front: Err(reason),
+        }
+    }
+}
+
+/// Landmarks every reading needs as finite points.
+const HEAD_AND_SHOULDERS: [usize; 9] = [
+    index::NOSE,
+    index::LEFT_EYE_OUTER,
+    index::RIGHT_EYE_OUTER,
+    index::LEFT_EAR,
+    index::RIGHT_EAR,
+    index::LEFT_SHOULDER,
+    index::RIGHT_SHOULDER,
+    index::LEFT_HIP,
+    index::RIGHT_HIP,
+];
+
+/// Measure one frame (`pose` is `None` when no person was found).
+pub fn measure_frame(pose: Option<&Pose>, frame_size: (u32, u32), settings: &MeasureSettings) -> FrameMeasure {
+    let Some(pose) = pose else {
+        return FrameMeasure::no_reading(Reason::NoPerson);
+    };
+    if !gates::all_finite(pose, &HEAD_AND_SHOULDERS[..7]) {
+        return FrameMeasure::no_reading(Reason::MissingLandmarks);
+    }
+    let view = estimate_view(pose);
+    if view.view == View::None {
+        return FrameMeasure::no_reading(Reason::MissingLandmarks);
+    }
+    FrameMeasure {
+        view,
+        side: side_reading(pose, view, frame_size, settings),
+        front: front_reading(pose, view, frame_size, settings),
+    }
+}
+
+fn side_reading(
+    pose: &Pose,
+    view: ViewEstimate,
+    frame_size: (u32, u32),
+    s: &MeasureSettings,
+) -> Result<SideMeasures, Reason> {
+    let facing = match view.view {
+        View::Front => return Err(Reason::FrontView),
+        View::Oblique | View::None => return Err(Reason::NotProfile),
+        v => v.facing().expect("side views face a way"),
+    };
+    if view.off_profile_deg > s.max_profile_yaw_deg {
+        return Err(Reason::NotProfile);
+    }
+    let near = side::NearSide::of(facing);
+    // The far shoulder only needs to be present: it is behind the body in a profile.
+    let present = [
+        near.ear,
+        near.eye_outer,
+        near.shoulder,
+        index::NOSE,
+        index::LEFT_SHOULDER,
+        index::RIGHT_SHOULDER,
+    ];
+    if !gates::inside_frame(pose, &present, frame_size, s.min_presence) {
+        return Err(Reason::OutOfFrame);
+    }
+    if !gates::visible(pose, &near.required(), s.min_visibility) {
+        return Err(Reason::LowVisibility);
+    }
+    side_measures(pose, facing, s.camera_roll_deg, &s.correction).ok_or(Reason::MissingLandmarks)
+}
+
+fn front_reading(
+    pose: &Pose,
+    view: ViewEstimate,
+    frame_size: (u32, u32),
+    s: &MeasureSettings,
+) -> Result<FrontSignals, Reason> {
+    if view.view != View::Front {
+        return Err(Reason::NotFrontal);
+    }
+    if !gates::inside_frame(pose, &front::REQUIRED, frame_size, s.min_presence) {
+        return Err(Reason::OutOfFrame);
+    }
+    if !gates::visible(pose, &front::REQUIRED, s.min_visibility) {
+        return Err(Reason::LowVisibility);
+    }
+    front_signals(pose, s.camera_roll_deg).ok_or(Reason::MissingLandmarks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::posed;
+    use super::*;
+
+    const FRAME: (u32, u32) = (640, 480);
+
+    fn settings() -> MeasureSettings {
+        MeasureSettings {
+            correction: Correction::IDENTITY,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn profile_frame_reads_side_and_not_front() {
+        let m = measure_frame(Some(&posed(90.0, 0.0)), FRAME, &settings());
+        assert_eq!(m.view.view, View::SideLeft);
+        assert!(m.side.is_ok());
+        assert_eq!(m.front, Err(Reason::NotFrontal));
+    }
+
+    #[test]
+    fn frontal_frame_reads_front_and_says_why_no_angle() {
+        let m = measure_frame(Some(&posed(5.0, 0.0)), FRAME, &settings());
+        assert_eq!(m.view.view, View::Front);
+        assert_eq!(m.side, Err(Reason::FrontView));
+        assert!(m.front.is_ok());
+    }
+
+    #[test]
+    fn each_frame_gate_says_its_reason() {
+        let s = settings();
+        assert_eq!(measure_frame(None, FRAME, &s).side, Err(Reason::NoPerson));
+
+        let mut p = posed(90.0, 0.0);
+        p.landmarks[index::LEFT_EAR].x_px = f32::NAN;
+        assert_eq!(measure_frame(Some(&p), FRAME, &s).side, Err(Reason::MissingLandmarks));
+
+        assert_eq!(
+            measure_frame(Some(&posed(75.0, 0.0)), FRAME, &s).side,
+            Err(Reason::NotProfile)
+        );
+        assert_eq!(
+            measure_frame(Some(&posed(50.0, 0.0)), FRAME, &s).side,
+            Err(Reason::NotProfile)
+        );
+        assert_eq!(
+            measure_frame(Some(&posed(-84.0, 0.0)), FRAME, &s).side.map(|_| ()),
+            Ok(())
+        );
+
+        let mut p = posed(90.0, 0.0);
+        p.landmarks[index::LEFT_EAR].visibility = 0.3;
+        assert_eq!(measure_frame(Some(&p), FRAME, &s).side, Err(Reason::LowVisibility));
+        // The far ear may be hidden in a profile.
+        let mut p = posed(90.0, 0.0);
+        p.landmarks[index::RIGHT_EAR].visibility = 0.1;
+        assert!(measure_frame(Some(&p), FRAME, &s).side.is_ok());
+
+        let mut p = posed(90.0, 0.0);
+        p.landmarks[index::NOSE].y_px = -5.0;
+        assert_eq!(measure_frame(Some(&p), FRAME, &s).side, Err(Reason::OutOfFrame));
+
+        let mut p = posed(0.0, 0.0);
+        p.landmarks[index::RIGHT_SHOULDER].visibility = 0.5;
+        assert_eq!(measure_frame(Some(&p), FRAME, &s).front, Err(Reason::LowVisibility));
+        let mut p = posed(0.0, 0.0);
+        p.landmarks[index::RIGHT_SHOULDER].x_px = 700.0;
+        assert_eq!(measure_frame(Some(&p), FRAME, &s).front, Err(Reason::OutOfFrame));
+    }
+
+    #[test]
+    fn low_visibility_never_reads() {
+        for i in [
+            index::LEFT_EAR,
+            index::LEFT_SHOULDER,
+            index::NOSE,
+            index::LEFT_EYE_OUTER,
+        ] {
+            let mut p = posed(90.0, 0.02);
+            p.landmarks[i].visibility = 0.79;
+            assert!(
+                measure_frame(Some(&p), FRAME, &settings()).side.is_err(),
+                "landmark {i}"
+            );
+        }
+    }
+}

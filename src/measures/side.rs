@@ -1,0 +1,207 @@
+//! Side-view measures: craniovertebral angle, forward shoulder angle, head tilt, forward head
+//! distance. All angles follow [`super::geometry::elevation_deg`]: above the true horizontal,
+//! towards the way the subject faces, in degrees.
+//!
+//! Landmark proxies (BlazePose has neither a tragus nor a C7 point):
+//! - tragus: the camera-side ear;
+//! - lateral eye canthus: the camera-side outer eye corner;
+//! - acromion: the camera-side shoulder;
+//! - C7 spinous process: the midpoint of the two shoulders moved back and up by fixed
+//!   fractions of the head length ([`Correction::c7_back_heads`], [`Correction::c7_up_heads`]),
+//!   because C7 sits behind and above the shoulder joints on the midline. The head length is the
+//!   distance ear to nose in the picture, a rigid length that does not change with posture.
+//!
+//! The raw angles are then corrected by the linear fit in [`Correction`], made on renders with
+//! known angles (docs/measures.md).
+
+use super::correction::Correction;
+use super::geometry::{elevation_deg, level_vector, offset_level, Facing, PointPx};
+use crate::pose::{index, Pose};
+
+/// Which landmarks stand for the clinical points on the camera side.
+#[derive(Debug, Clone, Copy)]
+pub struct NearSide {
+    pub ear: usize,
+    pub eye_outer: usize,
+    pub shoulder: usize,
+}
+
+impl NearSide {
+    pub fn of(facing: Facing) -> NearSide {
+        // A subject facing the picture's left shows the camera their left side.
+        match facing {
+            Facing::Left => NearSide {
+                ear: index::LEFT_EAR,
+                eye_outer: index::LEFT_EYE_OUTER,
+                shoulder: index::LEFT_SHOULDER,
+            },
+            Facing::Right => NearSide {
+                ear: index::RIGHT_EAR,
+                eye_outer: index::RIGHT_EYE_OUTER,
+                shoulder: index::RIGHT_SHOULDER,
+            },
+        }
+    }
+
+    /// The landmarks a side reading needs, for the visibility gate.
+    pub fn required(self) -> [usize; 4] {
+        [self.ear, self.eye_outer, self.shoulder, index::NOSE]
+    }
+}
+
+/// One frame's side-view reading.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SideMeasures {
+    /// Craniovertebral angle estimate, corrected (degrees; smaller = head further forward).
+    pub cva_deg: f32,
+    /// The uncorrected ear / C7-proxy angle, kept so that the correction can be re-fitted.
+    pub cva_raw_deg: f32,
+    /// Forward shoulder angle estimate, C7 proxy -> acromion proxy, corrected (degrees;
+    /// smaller = shoulders further forward).
+    pub shoulder_angle_deg: f32,
+    pub shoulder_angle_raw_deg: f32,
+    /// Ear -> outer eye corner above the horizontal (degrees; looking down lowers it).
+    pub head_tilt_deg: f32,
+    /// Horizontal distance of the ear ahead of the C7 proxy, in head lengths.
+    pub forward_head_heads: f32,
+    /// The head length used as the body scale, in pixels.
+    pub head_length_px: f32,
+}
+
+fn point(pose: &Pose, i: usize) -> PointPx {
+    PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px)
+}
+
+/// The C7 proxy for a subject facing `facing` (see the module docs).
+pub fn c7_proxy(pose: &Pose, facing: Facing, camera_roll_deg: f32, correction: &Correction) -> PointPx {
+    let near = NearSide::of(facing);
+    let head_length_px = point(pose, near.ear).distance_px(point(pose, index::NOSE));
+    let shoulders = point(pose, index::LEFT_SHOULDER).midpoint(point(pose, index::RIGHT_SHOULDER));
+    offset_level(
+        shoulders,
+        -correction.c7_back_heads * head_length_px,
+        correction.c7_up_heads * head_length_px,
+        facing,
+        camera_roll_deg,
+    )
+}
+
+/// The side-view reading, or `None` when a needed landmark is not a finite point or the head
+/// has no length (the gates in [`super::gates`] say why first).
+pub fn side_measures(
+    pose: &Pose,
+    facing: Facing,
+    camera_roll_deg: f32,
+    correction: &Correction,
+) -> Option<SideMeasures> {
+    let near = NearSide::of(facing);
+    let ear = point(pose, near.ear);
+    let eye = point(pose, near.eye_outer);
+    let shoulder = point(pose, near.shoulder);
+    let head_length_px = ear.distance_px(point(pose, index::NOSE));
+    if !(head_length_px.is_finite() && head_length_px > 1.0) {
+        return None;
+    }
+    let c7 = c7_proxy(pose, facing, camera_roll_deg, correction);
+    let cva_raw_deg = elevation_deg(c7, ear, facing, camera_roll_deg);
+    let shoulder_angle_raw_deg = elevation_deg(c7, shoulder, facing, camera_roll_deg);
+    let measures = SideMeasures {
+        cva_deg: correction.cva_deg(cva_raw_deg),
+        cva_raw_deg,
+        shoulder_angle_deg: correction.shoulder_angle_deg(shoulder_angle_raw_deg),
+        shoulder_angle_raw_deg,
+        head_tilt_deg: elevation_deg(ear, eye, facing, camera_roll_deg),
+        forward_head_heads: level_vector(c7, ear, facing, camera_roll_deg).forward_px / head_length_px,
+        head_length_px,
+    };
+    let values = [
+        measures.cva_deg,
+        measures.shoulder_angle_deg,
+        measures.head_tilt_deg,
+        measures.forward_head_heads,
+    ];
+    values.iter().all(|v| v.is_finite()).then_some(measures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::testing::{map_pixels, posed};
+    use proptest::prelude::*;
+
+    const C: Correction = Correction::IDENTITY;
+
+    fn reading(pose: &Pose, facing: Facing) -> SideMeasures {
+        side_measures(pose, facing, 0.0, &C).expect("a reading")
+    }
+
+    #[test]
+    fn forward_head_lowers_the_cva_and_raises_forward_distance() {
+        let upright = reading(&posed(90.0, 0.0), Facing::Left);
+        let forward = reading(&posed(90.0, 0.05), Facing::Left);
+        assert!(forward.cva_deg < upright.cva_deg - 5.0, "{upright:?} {forward:?}");
+        assert!(forward.forward_head_heads > upright.forward_head_heads);
+        assert!((0.0..90.0).contains(&upright.cva_deg));
+    }
+
+    #[test]
+    fn left_and_right_profiles_read_the_same() {
+        for forward in [0.0, 0.03, 0.08] {
+            let left = reading(&posed(90.0, forward), Facing::Left);
+            let right = reading(&posed(-90.0, forward), Facing::Right);
+            assert!((left.cva_deg - right.cva_deg).abs() < 1e-3, "{left:?} {right:?}");
+            assert!((left.head_tilt_deg - right.head_tilt_deg).abs() < 1e-3);
+            assert!((left.shoulder_angle_deg - right.shoulder_angle_deg).abs() < 1e-3);
+        }
+    }
+
+    #[test]
+    fn nan_landmark_gives_no_reading() {
+        let mut p = posed(90.0, 0.0);
+        p.landmarks[index::NOSE].x_px = f32::NAN;
+        assert!(side_measures(&p, Facing::Left, 0.0, &C).is_none());
+        let mut p = posed(90.0, 0.0);
+        p.landmarks[index::LEFT_EAR].y_px = f32::INFINITY;
+        assert!(side_measures(&p, Facing::Left, 0.0, &C).is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn invariant_to_translation_and_scale(
+            dx in -300.0f32..300.0, dy in -300.0f32..300.0, k in 0.3f32..4.0, forward in 0.0f32..0.08,
+        ) {
+            let p = posed(90.0, forward);
+            let a = reading(&p, Facing::Left);
+            let b = reading(&map_pixels(&p, |x, y| (x * k + dx, y * k + dy)), Facing::Left);
+            prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2);
+            prop_assert!((a.shoulder_angle_deg - b.shoulder_angle_deg).abs() < 1e-2);
+            prop_assert!((a.head_tilt_deg - b.head_tilt_deg).abs() < 1e-2);
+            prop_assert!((a.forward_head_heads - b.forward_head_heads).abs() < 1e-3);
+        }
+
+        #[test]
+        fn mirror_image_reads_the_same(forward in 0.0f32..0.08, mirror_x in 0.0f32..1000.0) {
+            // Mirroring a left profile gives a right profile of the same person.
+            let p = posed(90.0, forward);
+            let mut m = map_pixels(&p, |x, y| (mirror_x - x, y));
+            m.landmarks.swap(index::LEFT_EAR, index::RIGHT_EAR);
+            m.landmarks.swap(index::LEFT_EYE_OUTER, index::RIGHT_EYE_OUTER);
+            m.landmarks.swap(index::LEFT_SHOULDER, index::RIGHT_SHOULDER);
+            let a = reading(&p, Facing::Left);
+            let b = reading(&m, Facing::Right);
+            prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2);
+            prop_assert!((a.shoulder_angle_deg - b.shoulder_angle_deg).abs() < 1e-2);
+        }
+
+        #[test]
+        fn camera_roll_is_corrected(roll in -20.0f32..20.0, forward in 0.0f32..0.08) {
+            // Roll the picture so the true horizon rises to the right by `roll` degrees.
+            let p = posed(90.0, forward);
+            let (s, c) = roll.to_radians().sin_cos();
+            let rolled = map_pixels(&p, |x, y| (x * c + y * s, -x * s + y * c));
+            let a = reading(&p, Facing::Left);
+            let b = side_measures(&rolled, Facing::Left, roll, &C).unwrap();
+            prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2, "{} {}", a.cva_deg, b.cva_deg);
+        }
+    }
+}

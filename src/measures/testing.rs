@@ -1,0 +1,89 @@
+//! A synthetic subject for unit tests: a rigid upper-body model in metres, turned by a yaw
+//! and projected orthographically, so that tests can pose it exactly.
+
+use crate::pose::{index, Landmark, Pose, Roi, WorldLandmark, NUM_LANDMARKS};
+
+/// Subject-frame points (x to the subject's left, y up, z forward), metres.
+fn body_points(head_forward_m: f32) -> [(f32, f32, f32); NUM_LANDMARKS] {
+    let mut p = [(0.0, 0.0, 0.0); NUM_LANDMARKS];
+    let f = head_forward_m;
+    let head = |x: f32, y: f32, z: f32| (x, y - f * 0.3, z + f);
+    p[index::NOSE] = head(0.0, 0.67, 0.11);
+    p[index::LEFT_EYE_INNER] = head(0.015, 0.70, 0.09);
+    p[index::LEFT_EYE] = head(0.032, 0.70, 0.085);
+    p[index::LEFT_EYE_OUTER] = head(0.048, 0.70, 0.075);
+    p[index::RIGHT_EYE_INNER] = head(-0.015, 0.70, 0.09);
+    p[index::RIGHT_EYE] = head(-0.032, 0.70, 0.085);
+    p[index::RIGHT_EYE_OUTER] = head(-0.048, 0.70, 0.075);
+    p[index::LEFT_EAR] = head(0.075, 0.68, 0.0);
+    p[index::RIGHT_EAR] = head(-0.075, 0.68, 0.0);
+    p[index::MOUTH_LEFT] = head(0.025, 0.63, 0.09);
+    p[index::MOUTH_RIGHT] = head(-0.025, 0.63, 0.09);
+    p[index::LEFT_SHOULDER] = (0.18, 0.5, -0.02);
+    p[index::RIGHT_SHOULDER] = (-0.18, 0.5, -0.02);
+    p[index::LEFT_ELBOW] = (0.2, 0.22, -0.02);
+    p[index::RIGHT_ELBOW] = (-0.2, 0.22, -0.02);
+    p[index::LEFT_WRIST] = (0.2, 0.0, 0.05);
+    p[index::RIGHT_WRIST] = (-0.2, 0.0, 0.05);
+    for (i, side) in [(17, 1.0), (18, -1.0), (19, 1.0), (20, -1.0), (21, 1.0), (22, -1.0)] {
+        p[i] = (0.2 * side, -0.05, 0.06);
+    }
+    p[index::LEFT_HIP] = (0.1, 0.0, 0.0);
+    p[index::RIGHT_HIP] = (-0.1, 0.0, 0.0);
+    p[index::LEFT_KNEE] = (0.1, -0.45, 0.0);
+    p[index::RIGHT_KNEE] = (-0.1, -0.45, 0.0);
+    p[index::LEFT_ANKLE] = (0.1, -0.9, 0.0);
+    p[index::RIGHT_ANKLE] = (-0.1, -0.9, 0.0);
+    for (i, side) in [(29, 1.0), (30, -1.0), (31, 1.0), (32, -1.0)] {
+        p[i] = (0.1 * side, -0.95, if i >= 31 { 0.12 } else { -0.03 });
+    }
+    p
+}
+
+/// Pixels per metre and the image point of the subject's hips.
+pub const SCALE_PX_PER_M: f32 = 400.0;
+pub const HIP_PX: (f32, f32) = (320.0, 420.0);
+
+/// A pose of the synthetic subject turned by `yaw_deg` (0 facing the camera, +90 left side
+/// to the camera), its head pushed `head_forward_m` forward.
+pub fn posed(yaw_deg: f32, head_forward_m: f32) -> Pose {
+    let (s, c) = yaw_deg.to_radians().sin_cos();
+    let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
+    let mut world_landmarks = [WorldLandmark::default(); NUM_LANDMARKS];
+    for (i, (x, y, z)) in body_points(head_forward_m).into_iter().enumerate() {
+        // Camera frame: x right, y down, z away from the camera.
+        let cam = (x * c - z * s, -y, -x * s - z * c);
+        world_landmarks[i] = WorldLandmark {
+            x_m: cam.0,
+            y_m: cam.1,
+            z_m: cam.2,
+        };
+        landmarks[i] = Landmark {
+            x_px: HIP_PX.0 + cam.0 * SCALE_PX_PER_M,
+            y_px: HIP_PX.1 + cam.1 * SCALE_PX_PER_M,
+            z: cam.2 * SCALE_PX_PER_M,
+            visibility: 0.99,
+            presence: 0.99,
+        };
+    }
+    Pose {
+        score: 0.99,
+        landmarks,
+        world_landmarks,
+        roi: Roi {
+            center_x_px: HIP_PX.0,
+            center_y_px: HIP_PX.1 - 200.0,
+            size_px: 500.0,
+            rotation_rad: 0.0,
+        },
+    }
+}
+
+/// Apply `f` to every landmark's pixel position (for invariance tests).
+pub fn map_pixels(pose: &Pose, f: impl Fn(f32, f32) -> (f32, f32)) -> Pose {
+    let mut out = pose.clone();
+    for l in out.landmarks.iter_mut() {
+        (l.x_px, l.y_px) = f(l.x_px, l.y_px);
+    }
+    out
+}

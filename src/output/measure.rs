@@ -1,0 +1,297 @@
+//! The `posture measure` result for one input: a JSON object (one line each) and a line a
+//! therapist reads. The JSON field names are a contract (README, docs/measures.md).
+
+use crate::assess::baseline::{Change, FrontComparison};
+use crate::assess::{Estimate, ForwardHead, Summary};
+use crate::measures::{Reason, View};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where a number came from: enough to reproduce it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub model: ModelProvenance,
+    pub thresholds: crate::assess::Thresholds,
+    pub correction: crate::measures::Correction,
+    pub settings: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelProvenance {
+    pub landmark_file: String,
+    pub landmark_sha256: String,
+    pub detector_sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Classification {
+    pub forward_head: Option<ForwardHead>,
+    pub rounded_shoulders: Option<bool>,
+    /// Front view against a baseline only: the head pitched down rather than pushed forward.
+    pub looking_down: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Quality {
+    pub frames_total: usize,
+    pub frames_used: usize,
+    pub reasons: BTreeMap<Reason, usize>,
+}
+
+/// 95% intervals of the medians (clips only).
+#[derive(Debug, Clone, Serialize)]
+pub struct Intervals {
+    pub cva_deg: Option<(f32, f32)>,
+    pub shoulder_angle_deg: Option<(f32, f32)>,
+    pub head_tilt_deg: Option<(f32, f32)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureRecord {
+    pub input: String,
+    pub view: View,
+    pub cva_deg: Option<f32>,
+    pub shoulder_angle_deg: Option<f32>,
+    pub head_tilt_deg: Option<f32>,
+    /// Ear ahead of the C7 proxy, in head lengths.
+    pub forward_head_heads: Option<f32>,
+    pub classification: Classification,
+    /// Why `cva_deg` is null, when it is.
+    pub reason: Option<Reason>,
+    /// The error that made the input unreadable.
+    pub error: Option<String>,
+    pub quality: Quality,
+    pub ci95: Option<Intervals>,
+    /// Interquartile range of the per-frame CVA: the spread within the input.
+    pub cva_iqr_deg: Option<(f32, f32)>,
+    /// Share of used frames in each forward-head class.
+    pub class_shares: Option<BTreeMap<ForwardHead, f32>>,
+    /// Front-view signals (medians), for front inputs.
+    pub front_signals: Option<BTreeMap<String, f32>>,
+    pub change_from_baseline: Option<Vec<Change>>,
+    pub provenance: Provenance,
+}
+
+fn round1(v: f32) -> f32 {
+    (v * 10.0).round() / 10.0
+}
+
+fn round_pair(p: (f32, f32)) -> (f32, f32) {
+    (round1(p.0), round1(p.1))
+}
+
+fn round_sig(v: f32) -> f32 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let digits = 4 - v.abs().log10().ceil() as i32;
+    let f = 10f32.powi(digits);
+    (v * f).round() / f
+}
+
+impl MeasureRecord {
+    /// The record for an input whose frames were summarised.
+    pub fn from_summary(
+        input: &str,
+        summary: &Summary,
+        thresholds: &crate::assess::Thresholds,
+        side_changes: Option<Vec<Change>>,
+        front: Option<FrontComparison>,
+        baseline_given: bool,
+        provenance: Provenance,
+    ) -> MeasureRecord {
+        let side = summary.side.as_ref();
+        let median = |f: fn(&crate::assess::summary::SideSummary) -> &Estimate| side.map(|s| round1(f(s).median));
+        let ci =
+            |f: fn(&crate::assess::summary::SideSummary) -> &Estimate| side.and_then(|s| f(s).ci95.map(round_pair));
+        let cva = median(|s| &s.cva_deg);
+        let mut quality = Quality {
+            frames_total: summary.frames_total,
+            frames_used: summary.frames_used,
+            reasons: summary.reasons.clone(),
+        };
+        let reason = if cva.is_some() {
+            None
+        } else if summary.view == View::Front {
+            Some(Reason::FrontView)
+        } else {
+            // The commonest reason frames gave no reading.
+            summary.reasons.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r)
+        };
+        let classification = if summary.view == View::Front {
+            if !baseline_given && summary.front.is_some() {
+                quality.reasons.insert(Reason::NoBaseline, summary.frames_total);
+            }
+            Classification {
+                forward_head: front.as_ref().map(|f| f.forward_head),
+                rounded_shoulders: front.as_ref().map(|f| f.rounded_shoulders),
+                looking_down: front.as_ref().map(|f| f.looking_down),
+            }
+        } else {
+            Classification {
+                forward_head: cva.and_then(|c| thresholds.forward_head(c)),
+                rounded_shoulders: side.and_then(|s| thresholds.rounded_shoulders(s.shoulder_angle_deg.median)),
+                looking_down: None,
+            }
+        };
+        let ci95 = side.filter(|s| s.cva_deg.ci95.is_some()).map(|_| Intervals {
+            cva_deg: ci(|s| &s.cva_deg),
+            shoulder_angle_deg: ci(|s| &s.shoulder_angle_deg),
+            head_tilt_deg: ci(|s| &s.head_tilt_deg),
+        });
+        let change_from_baseline = match (side_changes, front) {
+            (Some(c), _) => Some(c),
+            (None, Some(f)) => Some(f.changes),
+            (None, None) => None,
+        }
+        .map(|cs| {
+            cs.into_iter()
+                .map(|c| Change {
+                    baseline: round_sig(c.baseline),
+                    now: round_sig(c.now),
+                    change: round_sig(c.change),
+                    noise: round_sig(c.noise),
+                    ..c
+                })
+                .collect()
+        });
+        MeasureRecord {
+            input: input.to_string(),
+            view: summary.view,
+            cva_deg: cva,
+            shoulder_angle_deg: median(|s| &s.shoulder_angle_deg),
+            head_tilt_deg: median(|s| &s.head_tilt_deg),
+            forward_head_heads: side.map(|s| (s.forward_head_heads.median * 100.0).round() / 100.0),
+            classification,
+            reason,
+            error: None,
+            quality,
+            ci95,
+            cva_iqr_deg: side.map(|s| round_pair((s.cva_deg.q1, s.cva_deg.q3))),
+            class_shares: side.map(|s| {
+                s.class_shares
+                    .iter()
+                    .map(|(k, v)| (*k, (v * 1000.0).round() / 1000.0))
+                    .collect()
+            }),
+            front_signals: summary.front.as_ref().map(|f| {
+                f.signals
+                    .iter()
+                    .map(|(k, e)| (k.clone(), round_sig(e.median)))
+                    .collect()
+            }),
+            change_from_baseline,
+            provenance,
+        }
+    }
+
+    /// The record for an input that could not be read at all.
+    pub fn unreadable(input: &str, error: String, provenance: Provenance) -> MeasureRecord {
+        MeasureRecord {
+            input: input.to_string(),
+            view: View::None,
+            cva_deg: None,
+            shoulder_angle_deg: None,
+            head_tilt_deg: None,
+            forward_head_heads: None,
+            classification: Classification::default(),
+            reason: Some(Reason::UnreadableInput),
+            error: Some(error),
+            quality: Quality {
+                frames_total: 0,
+                frames_used: 0,
+                reasons: BTreeMap::from([(Reason::UnreadableInput, 1)]),
+            },
+            ci95: None,
+            cva_iqr_deg: None,
+            class_shares: None,
+            front_signals: None,
+            change_from_baseline: None,
+            provenance,
+        }
+    }
+
+    /// One line for people.
+    pub fn human_line(&self) -> String {
+        let mut parts = vec![format!("{}: {}", self.input, self.view.as_str())];
+        if let Some(e) = &self.error {
+            parts.push(format!("no reading: {e}"));
+            return parts.join(", ");
+        }
+        match self.cva_deg {
+            Some(cva) => {
+                let mut s = format!("CVA {cva:.1}°");
+                if let Some((lo, hi)) = self.ci95.as_ref().and_then(|c| c.cva_deg) {
+                    s.push_str(&format!(" (95% CI {lo:.1}-{hi:.1})"));
+                }
+                if let Some(c) = self.classification.forward_head {
+                    s.push_str(&format!(" {}", describe_class(c)));
+                }
+                parts.push(s);
+                if let Some(sa) = self.shoulder_angle_deg {
+                    let rounded = self.classification.rounded_shoulders == Some(true);
+                    parts.push(format!(
+                        "shoulder angle {sa:.1}°{}",
+                        if rounded { " (rounded)" } else { "" }
+                    ));
+                }
+                if let Some(t) = self.head_tilt_deg {
+                    parts.push(format!("head tilt {t:.1}°"));
+                }
+            }
+            None => parts.push(format!(
+                "no CVA: {}",
+                self.reason.map_or("no reading", |r| r.describe())
+            )),
+        }
+        if self.view == View::Front {
+            match self.classification.forward_head {
+                Some(c) => {
+                    let mut s = format!("vs baseline: {}", describe_class(c));
+                    if self.classification.looking_down == Some(true) {
+                        s.push_str(", looking down");
+                    }
+                    if self.classification.rounded_shoulders == Some(true) {
+                        s.push_str(", shoulders rounded");
+                    }
+                    parts.push(s);
+                }
+                None if self.quality.frames_used > 0 => parts.push(Reason::NoBaseline.describe().into()),
+                None => {}
+            }
+        }
+        if let Some(changes) = &self.change_from_baseline {
+            if self.view != View::Front {
+                for c in changes.iter().filter(|c| c.measure == "cva_deg") {
+                    parts.push(format!(
+                        "CVA change {:+.1}° ({})",
+                        c.change,
+                        if c.beyond_noise { "beyond noise" } else { "within noise" }
+                    ));
+                }
+            }
+        }
+        let q = &self.quality;
+        let mut used = format!("{}/{} frames used", q.frames_used, q.frames_total);
+        let mut reasons: Vec<_> = q.reasons.iter().filter(|(r, _)| **r != Reason::FrontView).collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1));
+        if let Some((r, n)) = reasons.first() {
+            if q.frames_used < q.frames_total {
+                used.push_str(&format!(" ({n} {})", r.describe()));
+            }
+        }
+        parts.push(used);
+        parts.join(", ")
+    }
+}
+
+fn describe_class(c: ForwardHead) -> &'static str {
+    match c {
+        ForwardHead::Normal => "normal",
+        ForwardHead::Borderline => "borderline forward head",
+        ForwardHead::Forward => "forward head",
+        ForwardHead::Severe => "forward head, moderate-severe",
+    }
+}
