@@ -156,12 +156,17 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
         let cva: Vec<f32> = ok.iter().map(|o| o.1.cva_deg).collect();
         let verdicts = clean_series(&times, &cva, &SeriesSettings::ANGLE);
         verdicts.iter().flatten().for_each(|&r| count(r));
-        let kept: Vec<_> = ok
+        let mut kept: Vec<_> = ok
             .iter()
             .zip(&verdicts)
             .filter(|(_, v)| v.is_none())
             .map(|(o, _)| *o)
             .collect();
+        // An input seen mostly from an oblique angle gives no angles, even if a few frames
+        // happened to pass the profile gate: those are the least trustworthy frames.
+        if !view.is_side() {
+            kept.drain(..).for_each(|_| count(Reason::NotProfile));
+        }
         let side = side_summary(&kept, thresholds);
         (side, None, kept.len())
     };
@@ -257,6 +262,16 @@ mod tests {
         assert!(s.side.is_none());
         assert_eq!(s.frames_used, 0);
         assert_eq!(s.reasons.get(&Reason::FrontView), Some(&10));
+    }
+
+    #[test]
+    fn a_mostly_oblique_clip_gives_no_angle_from_its_few_side_frames() {
+        let mut frames = clip(50.0, 20);
+        frames.extend(clip(90.0, 3));
+        let s = summarize(&frames, ViewChoice::Auto, &Thresholds::default());
+        assert_eq!(s.view, View::Oblique);
+        assert!(s.side.is_none());
+        assert_eq!(s.reasons.get(&Reason::NotProfile), Some(&23));
     }
 
     #[test]

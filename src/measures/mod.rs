@@ -125,6 +125,17 @@ fn side_reading(
         return Err(Reason::NotProfile);
     }
     let near = side::NearSide::of(facing);
+    // The face must point the way the world landmarks say; if not, the model has confused the
+    // subject's sides (a blurred or hidden face) and no side is trustworthy.
+    let nose_ahead = geometry::level_vector(
+        side::point(pose, near.ear),
+        side::point(pose, index::NOSE),
+        facing,
+        s.camera_roll_deg,
+    );
+    if nose_ahead.forward_px <= 0.0 {
+        return Err(Reason::NotProfile);
+    }
     // The far shoulder only needs to be present: it is behind the body in a profile.
     let present = [
         near.ear,

@@ -68,7 +68,7 @@ pub struct SideMeasures {
     pub head_length_px: f32,
 }
 
-fn point(pose: &Pose, i: usize) -> PointPx {
+pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
     PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px)
 }
 

@@ -4,8 +4,13 @@
 //! camera): the left-to-right vector across the shoulders, and across the ears, seen from above.
 //! `yaw_deg` is 0 when the subject faces the camera, +90 when their left side faces it (a left
 //! profile: they look towards the picture's left), -90 for a right profile, 180 for their back.
-//! The profile gate uses the worse of the shoulder and ear estimates, because the
-//! craniovertebral angle needs both the head and the neck base seen side-on.
+//! It decides front, side (and which side) or oblique.
+//!
+//! How far a side view is from an exact profile is measured in the picture instead: on renders
+//! with known camera yaw the world-landmark yaw scattered by +-10 degrees around exact
+//! profiles, while the apparent shoulder width does not. Seen from the side the two shoulders
+//! overlap; turned by `a` they separate by `shoulder width x sin(a)`. The shoulder width is
+//! taken as [`SHOULDER_WIDTH_HEADS`] head lengths (ear to nose), so no body scale is needed.
 
 use super::geometry::Facing;
 use crate::pose::{index, Pose, WorldLandmark};
@@ -56,12 +61,16 @@ pub const FRONT_MAX_YAW_DEG: f32 = 30.0;
 /// profile gate, [`super::MeasureSettings::max_profile_yaw_deg`]).
 pub const SIDE_MAX_OFF_PROFILE_DEG: f32 = 30.0;
 
+/// Shoulder width (between BlazePose's shoulder points) in head lengths (ear to nose in a
+/// profile): about 0.35 m over 0.11 m for adults.
+pub const SHOULDER_WIDTH_HEADS: f32 = 3.2;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ViewEstimate {
     pub view: View,
     /// Yaw from the shoulders (see the module docs for the convention).
     pub yaw_deg: f32,
-    /// How far from an exact profile (0 = side-on), the worse of shoulders and ears.
+    /// How far from an exact profile (0 = side-on), from the apparent shoulder width.
     pub off_profile_deg: f32,
 }
 
@@ -78,7 +87,21 @@ fn off_profile_deg(yaw_deg: f32) -> f32 {
     (yaw_deg.abs() - 90.0).abs()
 }
 
-/// Estimate the view from the world landmarks.
+/// Degrees off an exact profile from the shoulders' separation in the picture, in head lengths.
+fn off_profile_in_picture_deg(pose: &Pose) -> f32 {
+    let l = &pose.landmarks;
+    let dist = |a: usize, b: usize| (l[a].x_px - l[b].x_px).hypot(l[a].y_px - l[b].y_px);
+    let head_px = (dist(index::LEFT_EAR, index::NOSE) + dist(index::RIGHT_EAR, index::NOSE)) / 2.0;
+    let separation_px = dist(index::LEFT_SHOULDER, index::RIGHT_SHOULDER);
+    let sine = separation_px / (SHOULDER_WIDTH_HEADS * head_px);
+    if sine.is_finite() {
+        sine.min(1.0).asin().to_degrees()
+    } else {
+        f32::NAN
+    }
+}
+
+/// Estimate the view: which way from the world landmarks, how far off profile from the picture.
 pub fn estimate_view(pose: &Pose) -> ViewEstimate {
     let w = &pose.world_landmarks;
     let shoulders = yaw_of(w[index::LEFT_SHOULDER], w[index::RIGHT_SHOULDER]);
@@ -90,10 +113,10 @@ pub fn estimate_view(pose: &Pose) -> ViewEstimate {
             off_profile_deg: f32::NAN,
         };
     };
-    let off_profile = off_profile_deg(yaw_deg).max(off_profile_deg(ear_yaw));
+    let world_off_profile = off_profile_deg(yaw_deg).max(off_profile_deg(ear_yaw));
     let view = if yaw_deg.abs() <= FRONT_MAX_YAW_DEG {
         View::Front
-    } else if off_profile <= SIDE_MAX_OFF_PROFILE_DEG && ear_yaw.signum() == yaw_deg.signum() {
+    } else if world_off_profile <= SIDE_MAX_OFF_PROFILE_DEG && ear_yaw.signum() == yaw_deg.signum() {
         if yaw_deg > 0.0 {
             View::SideLeft
         } else {
@@ -105,7 +128,7 @@ pub fn estimate_view(pose: &Pose) -> ViewEstimate {
     ViewEstimate {
         view,
         yaw_deg,
-        off_profile_deg: off_profile,
+        off_profile_deg: off_profile_in_picture_deg(pose),
     }
 }
 
@@ -140,6 +163,15 @@ mod tests {
         assert_eq!(off_profile_deg(-80.0), 10.0);
         assert_eq!(off_profile_deg(100.0), 10.0);
         assert_eq!(off_profile_deg(0.0), 90.0);
+    }
+
+    #[test]
+    fn off_profile_from_the_picture_follows_the_yaw() {
+        for yaw in [90.0f32, 85.0, 80.0, 70.0, -95.0, -110.0] {
+            let e = estimate_view(&posed(yaw, 0.0));
+            let expected = (yaw.abs() - 90.0).abs();
+            assert!((e.off_profile_deg - expected).abs() < 3.0, "{yaw}: {e:?}");
+        }
     }
 
     #[test]

@@ -295,3 +295,104 @@ fn describe_class(c: ForwardHead) -> &'static str {
         ForwardHead::Severe => "forward head, moderate-severe",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::{summarize, Thresholds, TimedMeasure, ViewChoice};
+    use crate::measures::testing::posed;
+    use crate::measures::{measure_frame, Correction, MeasureSettings};
+    use crate::pose::{index, Pose};
+
+    fn provenance() -> Provenance {
+        Provenance {
+            tool: "posture",
+            version: "test",
+            model: ModelProvenance {
+                landmark_file: "x".into(),
+                landmark_sha256: "0".repeat(64),
+                detector_sha256: "0".repeat(64),
+            },
+            thresholds: Thresholds::default(),
+            correction: Correction::IDENTITY,
+            settings: serde_json::Value::Null,
+        }
+    }
+
+    /// The reasons a run of frames of `pose` produces, as reported in the record.
+    fn reasons_of(poses: &[Option<Pose>], choice: ViewChoice) -> BTreeMap<Reason, usize> {
+        let settings = MeasureSettings {
+            correction: Correction::IDENTITY,
+            ..Default::default()
+        };
+        let frames: Vec<TimedMeasure> = poses
+            .iter()
+            .enumerate()
+            .map(|(i, p)| TimedMeasure {
+                timestamp_ms: i as f64 * 33.3,
+                measure: measure_frame(p.as_ref(), (640, 480), &settings),
+            })
+            .collect();
+        let t = Thresholds::default();
+        let summary = summarize(&frames, choice, &t);
+        MeasureRecord::from_summary("x", &summary, &t, None, None, false, provenance())
+            .quality
+            .reasons
+    }
+
+    fn one(pose: Pose, choice: ViewChoice) -> BTreeMap<Reason, usize> {
+        reasons_of(&[Some(pose)], choice)
+    }
+
+    /// Every reason code can be produced, each by the situation it names (the match is
+    /// exhaustive, so a new code without a test does not compile).
+    #[test]
+    fn every_reason_code_is_reachable() {
+        for reason in Reason::ALL {
+            let reasons = match reason {
+                Reason::NoPerson => reasons_of(&[None], ViewChoice::Auto),
+                Reason::MissingLandmarks => {
+                    let mut p = posed(90.0, 0.0);
+                    p.landmarks[index::NOSE].y_px = f32::NAN;
+                    one(p, ViewChoice::Side)
+                }
+                Reason::OutOfFrame => {
+                    let mut p = posed(90.0, 0.0);
+                    p.landmarks[index::LEFT_EAR].y_px = -3.0;
+                    one(p, ViewChoice::Auto)
+                }
+                Reason::LowVisibility => {
+                    let mut p = posed(90.0, 0.0);
+                    p.landmarks[index::LEFT_SHOULDER].visibility = 0.4;
+                    one(p, ViewChoice::Auto)
+                }
+                Reason::FrontView | Reason::NoBaseline => one(posed(0.0, 0.0), ViewChoice::Auto),
+                Reason::NotProfile => one(posed(70.0, 0.0), ViewChoice::Auto),
+                Reason::NotFrontal => one(posed(90.0, 0.0), ViewChoice::Front),
+                Reason::Moving => {
+                    // The head pushed forward steadily over two seconds.
+                    let poses: Vec<_> = (0..60).map(|i| Some(posed(90.0, i as f32 * 0.0015))).collect();
+                    reasons_of(&poses, ViewChoice::Auto)
+                }
+                Reason::Outlier => {
+                    let mut poses: Vec<_> = (0..60).map(|_| Some(posed(90.0, 0.02))).collect();
+                    poses[30] = Some(posed(90.0, 0.07));
+                    reasons_of(&poses, ViewChoice::Auto)
+                }
+                Reason::UnreadableInput => {
+                    MeasureRecord::unreadable("x", "bad".into(), provenance())
+                        .quality
+                        .reasons
+                }
+            };
+            assert!(reasons.contains_key(&reason), "{reason:?} not produced: {reasons:?}");
+        }
+    }
+
+    #[test]
+    fn unreadable_and_no_person_records_have_nulls_and_a_reason() {
+        let r = MeasureRecord::unreadable("x.mp4", "x.mp4: corrupt".into(), provenance());
+        assert_eq!((r.cva_deg, r.reason), (None, Some(Reason::UnreadableInput)));
+        assert!(r.human_line().contains("no reading"));
+    }
+}

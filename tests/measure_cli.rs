@@ -1,0 +1,192 @@
+//! `posture measure` and `posture calibrate` on real fixtures: the JSON contract holds for every
+//! input, frontal pictures give no angle and say why, a side-view walker gets a plausible angle,
+//! bad input gets its object with the reason and a non-zero exit, and baselines round-trip.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+const CONTRACT: [&str; 11] = [
+    "input",
+    "view",
+    "cva_deg",
+    "shoulder_angle_deg",
+    "head_tilt_deg",
+    "classification",
+    "quality",
+    "ci95",
+    "change_from_baseline",
+    "provenance",
+    "reason",
+];
+
+fn measure(args: &[&str]) -> (std::process::Output, Vec<Value>) {
+    let mut all = vec!["measure", "--json"];
+    all.extend_from_slice(args);
+    let out = posture(&all);
+    let recs = records(&out);
+    for r in &recs {
+        for key in CONTRACT {
+            assert!(r.get(key).is_some(), "{key} missing from {r}");
+        }
+        for key in ["forward_head", "rounded_shoulders"] {
+            assert!(
+                r["classification"].get(key).is_some(),
+                "classification.{key} missing from {r}"
+            );
+        }
+        for key in ["frames_total", "frames_used", "reasons"] {
+            assert!(r["quality"].get(key).is_some(), "quality.{key} missing from {r}");
+        }
+        let p = &r["provenance"];
+        assert_eq!(p["model"]["landmark_sha256"].as_str().map(str::len), Some(64), "{p}");
+        assert!(p["thresholds"]["cva_forward_deg"].is_number() && p["correction"]["cva_slope"].is_number());
+    }
+    (out, recs)
+}
+
+fn reason_count(r: &Value, code: &str) -> u64 {
+    r["quality"]["reasons"][code].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn frontal_stills_are_front_view_with_no_angle_and_the_reason() {
+    let (out, recs) = measure(&[
+        fixture("grace_hopper.jpg").to_str().unwrap(),
+        fixture("astronaut.png").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(recs.len(), 2);
+    for r in &recs {
+        assert_eq!(r["view"], "front", "{r}");
+        assert!(r["cva_deg"].is_null() && r["shoulder_angle_deg"].is_null(), "{r}");
+        assert_eq!(r["reason"], "front_view");
+        assert_eq!(reason_count(r, "front_view"), 1);
+        // Without a baseline a frontal picture is not classified, and says so.
+        assert!(r["classification"]["forward_head"].is_null());
+        assert_eq!(reason_count(r, "no_baseline"), 1);
+        assert!(r["front_signals"]["head_scale_ratio"].is_number());
+    }
+}
+
+#[test]
+fn the_walker_in_side_view_gets_a_plausible_cva() {
+    let clip = fixture("sports2d_walk.mp4");
+    let (out, recs) = measure(&[clip.to_str().unwrap(), "--subject", "1400,680"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &recs[0];
+    assert_eq!(r["view"], "side-left", "{r}");
+    let cva = r["cva_deg"].as_f64().expect("a CVA");
+    // A young adult walking upright should read about 45-60 (Dimitriadis 2023). With the
+    // correction fitted on renders she reads about 39: the render fit does not transfer to
+    // this real person (docs/measures.md, "Real fixtures"). Until it does, this checks only
+    // that the number is an angle between the ear and the neck base, not nonsense.
+    assert!((25.0..=70.0).contains(&cva), "CVA {cva}");
+    let q = &r["quality"];
+    assert!(q["frames_used"].as_u64().unwrap() >= 5, "{q}");
+    assert_eq!(q["frames_total"], 230);
+    // Frames without her (before she walks in) and turned frames are accounted for.
+    assert!(
+        reason_count(r, "no_person") > 0 && reason_count(r, "not_profile") > 0,
+        "{q}"
+    );
+    let used: u64 = q["reasons"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        used + q["frames_used"].as_u64().unwrap(),
+        230,
+        "every frame used or explained: {q}"
+    );
+}
+
+#[test]
+fn no_person_and_unreadable_inputs_get_their_object_and_a_failure_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let corrupt = dir.path().join("corrupt.mp4");
+    std::fs::write(&corrupt, b"\x00\x00\x00\x18ftypmp42 not really a video").unwrap();
+    let (out, recs) = measure(&[
+        fixture("no_person.jpg").to_str().unwrap(),
+        corrupt.to_str().unwrap(),
+        fixture("grace_hopper.jpg").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(recs.len(), 3, "every input gets its object");
+    assert_eq!(recs[0]["reason"], "no_person");
+    assert_eq!(recs[0]["view"], "none");
+    assert!(recs[0]["cva_deg"].is_null());
+    assert_eq!(recs[1]["reason"], "unreadable_input");
+    assert!(recs[1]["error"].as_str().unwrap().contains("corrupt.mp4"));
+    assert_eq!(recs[2]["view"], "front");
+    let err = stderr(&out);
+    assert!(
+        err.contains("no person in view") && err.contains("corrupt.mp4"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn text_output_is_one_line_per_input() {
+    let out = posture(&[
+        "measure",
+        fixture("grace_hopper.jpg").to_str().unwrap(),
+        fixture("no_person.jpg").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("front") && lines[0].contains("side view"), "{text}");
+    assert!(lines[1].contains("no person"), "{text}");
+}
+
+#[test]
+fn calibrate_then_measure_against_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let clip = fixture("webcam_face.mp4");
+    let out = posture(&["calibrate", clip.to_str().unwrap(), "--out", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(b["view"], "front");
+    assert!(b["front"]["signals"]["head_scale_ratio"]["median"].is_number());
+
+    // The same clip against its own baseline: no change beyond noise, normal.
+    let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &recs[0];
+    assert_eq!(r["classification"]["forward_head"], "normal", "{r}");
+    assert_eq!(r["classification"]["looking_down"], false);
+    let changes = r["change_from_baseline"].as_array().expect("changes");
+    assert!(changes.iter().all(|c| c["beyond_noise"] == false), "{r}");
+    assert_eq!(reason_count(r, "no_baseline"), 0);
+}
+
+#[test]
+fn calibrate_refuses_unusable_input_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let out = posture(&[
+        "calibrate",
+        fixture("no_person.jpg").to_str().unwrap(),
+        "--out",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no baseline written"), "{}", stderr(&out));
+    assert!(!baseline.exists());
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": 1}").unwrap();
+    let out = posture(&[
+        "measure",
+        fixture("grace_hopper.jpg").to_str().unwrap(),
+        "--baseline",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not a posture baseline"), "{}", stderr(&out));
+}
