@@ -8,11 +8,14 @@ setup:
 	bash scripts/install-deps.sh
 	bash scripts/install-onnxruntime.sh
 
+# A seated side view rendered with a known craniovertebral angle of 40.0 degrees
+# (fixtures/renders/truth.json), measured as one line and as JSON.
+DEMO_INPUT = fixtures/renders/s030_side_seated_male_heavy_fhp-moderate_R_yawm5_level.jpg
+
 demo: setup
 	cargo build --release
-	mkdir -p out
-	./target/release/posture landmarks fixtures/cameraman.png --annotate out --output out/cameraman.jsonl
-	@echo "landmarks: out/cameraman.jsonl; annotated picture: out/cameraman.png"
+	./target/release/posture measure $(DEMO_INPUT)
+	./target/release/posture measure --json $(DEMO_INPUT)
 
 test: setup
 	cargo test --release

@@ -166,8 +166,8 @@ pub struct FrontComparison {
 
 /// Compare front signals with a front baseline. Forward head needs the head to have grown
 /// against the shoulders (it came nearer the camera) and one more signal to agree; a single
-/// signal is borderline. Looking down is the nose dropping below the ears without the head
-/// growing; narrower shoulders with an unchanged head size are rounded shoulders.
+/// signal is borderline. Looking down is the nose dropping below the ears; with it, a grown
+/// head is only borderline. Narrower shoulders with an unchanged head size are rounded shoulders.
 pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontComparison> {
     let mut changes = Vec::new();
     for (name, before) in &b.signals {
@@ -181,12 +181,13 @@ pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontCom
     let down = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change < 0.0);
     let head_nearer = up("head_scale_ratio");
     let others = usize::from(down("ear_shoulder_drop")) + usize::from(down("ear_shoulder_depth_m"));
-    let looking_down = up("nose_drop") && !head_nearer;
-    let forward_head = match (head_nearer, others) {
-        (true, 1..) => ForwardHead::Forward,
-        (true, 0) => ForwardHead::Borderline,
-        (false, _) if looking_down => ForwardHead::Normal,
-        (false, 2..) => ForwardHead::Borderline,
+    // Looking down tips the face towards the camera too, so a grown head with a dropped nose
+    // is ambiguous (borderline), never forward head.
+    let looking_down = up("nose_drop");
+    let forward_head = match (head_nearer, others, looking_down) {
+        (true, 1.., false) => ForwardHead::Forward,
+        (true, _, _) => ForwardHead::Borderline,
+        (false, 2.., false) => ForwardHead::Borderline,
         _ => ForwardHead::Normal,
     };
     let rounded_shoulders = down("shoulder_width_px") && !down("eye_distance_px");

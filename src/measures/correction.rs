@@ -47,11 +47,11 @@ impl Correction {
     /// constant bias are fitted, because a free slope shrinks towards the mean of the renders
     /// when the proxy is noisy, which would hide real change.
     pub const FITTED: Correction = Correction {
-        c7_back_heads: 1.50,
+        c7_back_heads: 0.0,
         c7_up_heads: 0.0,
-        cva_offset_deg: -3.46,
+        cva_offset_deg: -31.45,
         cva_slope: 1.0,
-        shoulder_offset_deg: 49.14,
+        shoulder_offset_deg: 103.64,
         shoulder_slope: 1.0,
         source: "renders in fixtures/renders (training part), examples/validate_renders.rs --fit",
     };

@@ -61,6 +61,10 @@ pub const FRONT_MAX_YAW_DEG: f32 = 30.0;
 /// profile gate, [`super::MeasureSettings::max_profile_yaw_deg`]).
 pub const SIDE_MAX_OFF_PROFILE_DEG: f32 = 30.0;
 
+/// Beyond this the world-landmark yaw overrides the picture's estimate (exact profiles read up
+/// to 16 degrees off in world yaw on the renders).
+pub const WORLD_MAX_OFF_PROFILE_DEG: f32 = 20.0;
+
 /// Shoulder width (between BlazePose's shoulder points) in head lengths (ear to nose in a
 /// profile): about 0.35 m over 0.11 m for adults.
 pub const SHOULDER_WIDTH_HEADS: f32 = 3.2;
@@ -125,10 +129,18 @@ pub fn estimate_view(pose: &Pose) -> ViewEstimate {
     } else {
         View::Oblique
     };
+    // The world yaw is too noisy to gate finely, but when it says the subject is far from a
+    // profile while the shoulders happen to overlap in the picture (a camera above the
+    // subject), it is believed.
+    let off_profile_deg = if world_off_profile > WORLD_MAX_OFF_PROFILE_DEG {
+        world_off_profile
+    } else {
+        off_profile_in_picture_deg(pose)
+    };
     ViewEstimate {
         view,
         yaw_deg,
-        off_profile_deg: off_profile_in_picture_deg(pose),
+        off_profile_deg,
     }
 }
 

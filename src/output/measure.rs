@@ -132,13 +132,15 @@ impl MeasureRecord {
         } else {
             Classification {
                 forward_head: cva.and_then(|c| thresholds.forward_head(c)),
-                rounded_shoulders: side.and_then(|s| thresholds.rounded_shoulders(s.shoulder_angle_deg.median)),
+                // No side-view proxy of the forward shoulder angle has been validated: on the
+                // renders its error was tens of degrees (docs/measures.md), so none is reported.
+                rounded_shoulders: None,
                 looking_down: None,
             }
         };
         let ci95 = side.filter(|s| s.cva_deg.ci95.is_some()).map(|_| Intervals {
             cva_deg: ci(|s| &s.cva_deg),
-            shoulder_angle_deg: ci(|s| &s.shoulder_angle_deg),
+            shoulder_angle_deg: None,
             head_tilt_deg: ci(|s| &s.head_tilt_deg),
         });
         let change_from_baseline = match (side_changes, front) {
@@ -161,7 +163,7 @@ impl MeasureRecord {
             input: input.to_string(),
             view: summary.view,
             cva_deg: cva,
-            shoulder_angle_deg: median(|s| &s.shoulder_angle_deg),
+            shoulder_angle_deg: None,
             head_tilt_deg: median(|s| &s.head_tilt_deg),
             forward_head_heads: side.map(|s| (s.forward_head_heads.median * 100.0).round() / 100.0),
             classification,
