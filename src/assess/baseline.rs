@@ -134,11 +134,10 @@ fn angle_change(measure: &'static str, before: &Estimate, now: &Estimate, t: &Th
     )
 }
 
-/// Side angles against a side baseline.
+/// Side angles against a side baseline (not the shoulder angle: it has no validated proxy).
 pub fn side_changes(b: &SideBaseline, now: &SideSummary, t: &Thresholds) -> Vec<Change> {
     vec![
         angle_change("cva_deg", &b.cva_deg, &now.cva_deg, t),
-        angle_change("shoulder_angle_deg", &b.shoulder_angle_deg, &now.shoulder_angle_deg, t),
         angle_change("head_tilt_deg", &b.head_tilt_deg, &now.head_tilt_deg, t),
     ]
 }

@@ -77,8 +77,6 @@ pub struct SideSummary {
     pub forward_head_heads: Estimate,
     /// Share of used frames in each forward-head class.
     pub class_shares: BTreeMap<ForwardHead, f32>,
-    /// Share of used frames reading rounded shoulders.
-    pub rounded_shoulders_share: f32,
 }
 
 /// Front signals over the used frames, by name (see [`crate::measures::front`]).
@@ -200,10 +198,6 @@ fn side_summary(kept: &[(f64, crate::measures::SideMeasures)], thresholds: &Thre
             (c, k as f32 / n)
         })
         .collect();
-    let rounded = kept
-        .iter()
-        .filter(|k| thresholds.rounded_shoulders(k.1.shoulder_angle_deg) == Some(true))
-        .count();
     Some(SideSummary {
         cva_deg: of(&|m| m.cva_deg)?,
         cva_raw_deg: of(&|m| m.cva_raw_deg)?,
@@ -211,7 +205,6 @@ fn side_summary(kept: &[(f64, crate::measures::SideMeasures)], thresholds: &Thre
         head_tilt_deg: of(&|m| m.head_tilt_deg)?,
         forward_head_heads: of(&|m| m.forward_head_heads)?,
         class_shares,
-        rounded_shoulders_share: rounded as f32 / n,
     })
 }
 

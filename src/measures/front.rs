@@ -18,7 +18,7 @@
 use super::geometry::{level_vector, Facing, PointPx};
 use crate::pose::{index, Pose};
 
-/// The landmarks the front signals need.
+/// The landmarks the front signals need; every reading needs them as finite points too.
 pub const REQUIRED: [usize; 7] = [
     index::NOSE,
     index::LEFT_EYE_OUTER,

@@ -78,25 +78,12 @@ impl FrameMeasure {
     }
 }
 
-/// Landmarks every reading needs as finite points.
-const HEAD_AND_SHOULDERS: [usize; 9] = [
-    index::NOSE,
-    index::LEFT_EYE_OUTER,
-    index::RIGHT_EYE_OUTER,
-    index::LEFT_EAR,
-    index::RIGHT_EAR,
-    index::LEFT_SHOULDER,
-    index::RIGHT_SHOULDER,
-    index::LEFT_HIP,
-    index::RIGHT_HIP,
-];
-
 /// Measure one frame (`pose` is `None` when no person was found).
 pub fn measure_frame(pose: Option<&Pose>, frame_size: (u32, u32), settings: &MeasureSettings) -> FrameMeasure {
     let Some(pose) = pose else {
         return FrameMeasure::no_reading(Reason::NoPerson);
     };
-    if !gates::all_finite(pose, &HEAD_AND_SHOULDERS[..7]) {
+    if !gates::all_finite(pose, &front::REQUIRED) {
         return FrameMeasure::no_reading(Reason::MissingLandmarks);
     }
     let view = estimate_view(pose);
