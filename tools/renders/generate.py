@@ -83,41 +83,91 @@ WALLS = [(0.78, 0.78, 0.75), (0.70, 0.74, 0.78), (0.80, 0.76, 0.68), (0.72, 0.72
 
 
 # ================================================================ scene design
+def balanced(rng, values, n):
+    out = [values[i % len(values)] for i in range(n)]
+    rng.shuffle(out)
+    return out
+
+
+def side_block(rng, n, yaw_magnitudes):
+    """n side views; each factor a balanced list shuffled independently (not factorial)."""
+    combos = balanced(rng, [(b, p) for b in BODY_NAMES for p in ("standing", "seated")], n)
+    fhp = balanced(rng, ["none", "mild", "moderate", "severe"], n)
+    look = balanced(rng, [0] * 5 + [15, 30], n)
+    prot = balanced(rng, [0, 0, 1, 2], n)
+    yaws = balanced(rng, yaw_magnitudes, n)
+    signs = balanced(rng, [1, -1], n)
+    sides = balanced(rng, ["left", "right"], n)
+    heights = balanced(rng, ["level", "high"], n)
+    return [{
+        "view": "side",
+        "posture": combos[i][1],
+        "body": combos[i][0],
+        "fhp_level": fhp[i],
+        "look_down_deg": look[i],
+        "protraction": prot[i],
+        "camera_yaw_deg": yaws[i] * signs[i] if yaws[i] else 0,
+        "facing_side": sides[i],
+        "camera_height": heights[i],
+    } for i in range(n)]
+
+
+def draw_details(rng, s):
+    """Continuous jitter, colours and distances of one scene (the draw order is part of the design)."""
+    lo, hi = FHP_TARGET[s["fhp_level"]]
+    s["cva_target_deg"] = round(rng.uniform(lo, hi), 2)
+    plo, phi = PROTRACTION_DEG[s["protraction"]]
+    s["protraction_rot_deg"] = round(rng.uniform(plo, phi), 2)
+    s["slouch_deg"] = round(rng.uniform(4.0, 9.0), 2) if (s["protraction"] == 2 and rng.random() < 0.5) else 0.0
+    s["distance_m"] = round(rng.uniform(1.5, 2.5), 3) if s["view"] == "side" else round(rng.uniform(0.6, 0.8), 3)
+    s["high_above_head_m"] = round(rng.uniform(0.25, 0.35), 3)
+    s["front_eye_drop_m"] = round(rng.uniform(0.0, 0.12), 3)
+    s["skin"] = rng.randrange(len(SKIN_TONES))
+    s["shirt"] = rng.randrange(len(SHIRTS))
+    s["trousers"] = rng.randrange(len(TROUSERS))
+    s["hair"] = rng.randrange(len(HAIR))
+    s["wall"] = rng.randrange(len(WALLS))
+    s["light_az_deg"] = round(rng.uniform(-35, 35), 1)
+
+
+def scene_id(i, s):
+    parts = ["s%03d" % i, s["view"], s["posture"], s["body"], "fhp-" + s["fhp_level"]]
+    if s["look_down_deg"]:
+        parts.append("look%d" % s["look_down_deg"])
+    if s["protraction"]:
+        parts.append("prot%d" % s["protraction"])
+    if s["view"] == "side":
+        parts.append(s["facing_side"][0].upper())
+    y = s["camera_yaw_deg"]
+    parts.append("yaw%s%d" % ("m" if y < 0 else "", abs(y)))
+    parts.append(s["camera_height"])
+    return "_".join(parts)
+
+
+# Conditions of a fixed-camera front group: (fhp_level, look_down_deg, protraction); the first is
+# the group's baseline, which also places the camera for every render of the group.
+FRONT_FIXED_CONDS = [
+    ("none", 0, 0), ("none", 0, 0), ("mild", 0, 0), ("moderate", 0, 0), ("severe", 0, 0),
+    ("none", 15, 0), ("none", 30, 0), ("none", 0, 1), ("none", 0, 2),
+]
+# Scene-level draws a fixed-camera group shares: the camera, the light and the clothes stay put
+# between a baseline and a later check, as they would at a desk.
+GROUP_SHARED = ("distance_m", "front_eye_drop_m", "camera_yaw_deg", "skin", "shirt", "trousers", "hair",
+                "wall", "light_az_deg")
+
+
 def design():
-    """Deterministic scene list: a balanced random (not factorial) design."""
+    """Deterministic scene list, in three blocks.
+
+    s000-s149 (seed SEED): 126 side views with yaw 0-40 off profile and 24 front views, each
+    front view framed anew (the camera moves between renders).
+    s150-s389 (seed SEED + 1): 192 side views within 10 deg of profile and 48 beyond 25 deg,
+    for fitting and validating the CVA correction and the profile gate on more than a handful.
+    s390-s443 (seed SEED + 2): front views in groups of 9 with the camera fixed per body and
+    camera height, anchored on the group's upright baseline render: what a desk check sees.
+    """
     rng = random.Random(SEED)
-
-    def balanced(values, n):
-        out = [values[i % len(values)] for i in range(n)]
-        rng.shuffle(out)
-        return out
-
-    scenes = []
-    n = 126
-    combos = balanced([(b, p) for b in BODY_NAMES for p in ("standing", "seated")], n)
-    bodies = [c[0] for c in combos]
-    postures = [c[1] for c in combos]
-    fhp = balanced(["none", "mild", "moderate", "severe"], n)
-    look = balanced([0] * 5 + [15, 30], n)
-    prot = balanced([0, 0, 1, 2], n)
-    yaws = balanced([0, 5, 10, 15, 20, 25, 30, 40], n)
-    signs = balanced([1, -1], n)
-    sides = balanced(["left", "right"], n)
-    heights = balanced(["level", "high"], n)
-    for i in range(n):
-        s = {
-            "view": "side",
-            "posture": postures[i],
-            "body": bodies[i],
-            "fhp_level": fhp[i],
-            "look_down_deg": look[i],
-            "protraction": prot[i],
-            "camera_yaw_deg": yaws[i] * signs[i] if yaws[i] else 0,
-            "facing_side": sides[i],
-            "camera_height": heights[i],
-        }
-        scenes.append(s)
-    # front (desk webcam) scenes: full set of conditions per body
+    scenes = side_block(rng, 126, [0, 5, 10, 15, 20, 25, 30, 40])
     front_conds = [
         ("none", 0, 0), ("mild", 0, 0), ("moderate", 0, 0), ("severe", 0, 0),
         ("none", 15, 0), ("none", 30, 0), ("none", 0, 1), ("none", 0, 2),
@@ -130,33 +180,37 @@ def design():
                 "camera_yaw_deg": rng.choice([0, 5, -5, 10, -10]), "facing_side": None,
                 "camera_height": rng.choice(["level", "level", "high"]),
             })
-    # continuous jitter, colours, distances: all drawn here so the design is fixed
+    for s in scenes:
+        draw_details(rng, s)
+
+    rng = random.Random(SEED + 1)
+    block = side_block(rng, 192, [0, 2, 4, 6, 8, 10]) + side_block(rng, 48, [27, 30, 35, 40, 50, 60])
+    for s in block:
+        draw_details(rng, s)
+    scenes += block
+
+    rng = random.Random(SEED + 2)
+    for b in BODY_NAMES:
+        for height in ("level", "high"):
+            yaw = rng.choice([0, 5, -5, 10, -10])
+            group = []
+            for fl, ld, pr in FRONT_FIXED_CONDS:
+                s = {"view": "front", "posture": "seated", "body": b, "fhp_level": fl, "look_down_deg": ld,
+                     "protraction": pr, "camera_yaw_deg": yaw, "facing_side": None, "camera_height": height}
+                draw_details(rng, s)
+                if group:
+                    s.update({k: group[0][k] for k in GROUP_SHARED})
+                group.append(s)
+            scenes += group
+            group[0]["group_baseline"] = True
+            for s in group:
+                s["camera_anchor"] = group[0]
+
     for i, s in enumerate(scenes):
-        lo, hi = FHP_TARGET[s["fhp_level"]]
-        s["cva_target_deg"] = round(rng.uniform(lo, hi), 2)
-        plo, phi = PROTRACTION_DEG[s["protraction"]]
-        s["protraction_rot_deg"] = round(rng.uniform(plo, phi), 2)
-        s["slouch_deg"] = round(rng.uniform(4.0, 9.0), 2) if (s["protraction"] == 2 and rng.random() < 0.5) else 0.0
-        s["distance_m"] = round(rng.uniform(1.5, 2.5), 3) if s["view"] == "side" else round(rng.uniform(0.6, 0.8), 3)
-        s["high_above_head_m"] = round(rng.uniform(0.25, 0.35), 3)
-        s["front_eye_drop_m"] = round(rng.uniform(0.0, 0.12), 3)
-        s["skin"] = rng.randrange(len(SKIN_TONES))
-        s["shirt"] = rng.randrange(len(SHIRTS))
-        s["trousers"] = rng.randrange(len(TROUSERS))
-        s["hair"] = rng.randrange(len(HAIR))
-        s["wall"] = rng.randrange(len(WALLS))
-        s["light_az_deg"] = round(rng.uniform(-35, 35), 1)
-        parts = ["s%03d" % i, s["view"], s["posture"], s["body"], "fhp-" + s["fhp_level"]]
-        if s["look_down_deg"]:
-            parts.append("look%d" % s["look_down_deg"])
-        if s["protraction"]:
-            parts.append("prot%d" % s["protraction"])
-        if s["view"] == "side":
-            parts.append(s["facing_side"][0].upper())
-        y = s["camera_yaw_deg"]
-        parts.append("yaw%s%d" % ("m" if y < 0 else "", abs(y)))
-        parts.append(s["camera_height"])
-        s["id"] = "_".join(parts)
+        s["id"] = scene_id(i, s)
+    for s in scenes:
+        if "camera_anchor" in s:
+            s["camera_anchor"] = s["camera_anchor"]["id"]
     return scenes
 
 
@@ -471,7 +525,6 @@ class Figure:
         worst = max(max(abs(c - 1.0) for c in pb.scale) for pb in self.arm_obj.pose.bones)
         if worst > 1e-4:
             raise RuntimeError("pose bone scale drifted (%.3g) in %s" % (worst, s["id"]))
-        del base
         return a
 
 
@@ -590,8 +643,11 @@ def look_at(cam, target):
     cam.rotation_euler = d.to_track_quat("-Z", "Y").to_euler()
 
 
-def build_scene(fig, s, rest):
-    """Places furniture, lights and the camera around the posed figure; returns the camera."""
+def build_scene(fig, s, anchor=None):
+    """Places furniture, lights and the camera around the posed figure; returns the camera.
+
+    `anchor`: skin points of another pose of the same figure that the camera and lights are placed
+    by (a fixed-camera front group's baseline), instead of this pose's own points."""
     sc = bpy.context.scene
     for ob in list(sc.collection.objects):
         if ob.name.startswith("env_"):
@@ -602,7 +658,8 @@ def build_scene(fig, s, rest):
     p = {k: allv[i] for k, i in VERTS.items()}
     head_top = max(v.z for v in body_v)
     pb = fig.arm_obj.pose.bones
-    c7 = p["c7"]
+    ref = anchor or p
+    c7 = ref["c7"]
     # materials for the figure
     set_principled(fig.materials[0], SKIN_TONES[s["skin"]], 0.5, spec=0.35)
     set_principled(fig.materials[1], SHIRTS[s["shirt"]], 0.85, sheen=0.3, spec=0.2)
@@ -690,7 +747,7 @@ def build_scene(fig, s, rest):
         # re-centre the rotated wall
         wall.location = Vector((wall_c.x, wall_c.y, 0)) - (Matrix.Rotation(wall.rotation_euler.z, 3, "Z") @ Vector((wall_c.x, wall_c.y, 0)))
     else:
-        eye = (p["canthus_L"] + p["canthus_R"]) / 2
+        eye = (ref["canthus_L"] + ref["canthus_R"]) / 2
         dist = s["distance_m"]
         d = Vector((math.sin(yaw), -math.cos(yaw), 0.0))
         pivot = Vector((0.0, eye.y, 0.0))
@@ -765,6 +822,7 @@ def main(argv):
     ap.add_argument("--no-render", action="store_true")
     args = ap.parse_args(argv)
     scenes = design()
+    by_id = {s["id"]: s for s in scenes}
     if args.list:
         for s in scenes:
             print(s["id"])
@@ -798,13 +856,20 @@ def main(argv):
             f.mesh_obj.hide_render = (b != s["body"])
             f.mesh_obj.hide_viewport = (b != s["body"])
         fig = figures[s["body"]]
+        anchor = None
+        if s.get("camera_anchor") and s["camera_anchor"] != s["id"]:
+            fig.pose(by_id[s["camera_anchor"]])
+            anchor = fig.snapshot(list(VERTS))
         neck_a = fig.pose(s)
-        cam, p, floor_z, furniture = build_scene(fig, s, fig.neutral)
+        cam, p, floor_z, furniture = build_scene(fig, s, anchor)
         side = s["facing_side"]
         a = angles(p, side)
         n = angles(fig.neutral, side)
         e = {k: s[k] for k in ("id", "view", "facing_side", "posture", "body", "fhp_level",
                                "look_down_deg", "protraction", "camera_yaw_deg", "camera_height")}
+        for k in ("camera_anchor", "group_baseline"):
+            if k in s:
+                e[k] = s[k]
         e["file"] = s["id"] + ".jpg"
         e["camera"] = camera_record(cam)
         e["cva_deg"] = r(a["cva_deg"])
