@@ -9,7 +9,7 @@
 //! Prints markdown tables for docs/measures.md.
 
 use posture::assess::baseline::front_comparison;
-use posture::assess::{summarize, Thresholds, TimedMeasure, ViewChoice};
+use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use posture::frames::{open_file, OpenOptions};
 use posture::measures::{measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures};
 use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
@@ -19,16 +19,15 @@ struct Scene {
     id: String,
     number: u32,
     view: String,
-    body: String,
     fhp_level: String,
     look_down_deg: f64,
     protraction: f64,
     yaw_deg: f32,
     height: String,
-    posture: String,
+    /// Fixed-camera front groups: the render whose camera this one shares (its baseline).
+    camera_anchor: Option<String>,
     true_cva: f32,
     true_shoulder: f32,
-    true_tilt: f32,
     pose: Option<Pose>,
     size: (u32, u32),
 }
@@ -70,16 +69,14 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             id,
             number,
             view: str_of("view"),
-            body: str_of("body"),
             fhp_level: str_of("fhp_level"),
             look_down_deg: f("look_down_deg"),
             protraction: f("protraction"),
             yaw_deg: f("camera_yaw_deg") as f32,
             height: str_of("camera_height"),
-            posture: str_of("posture"),
+            camera_anchor: s["camera_anchor"].as_str().map(str::to_string),
             true_cva: f("cva_deg") as f32,
             true_shoulder: f("shoulder_angle_deg") as f32,
-            true_tilt: f("head_tilt_deg") as f32,
             pose,
             size: (frame.image.width(), frame.image.height()),
         });
@@ -108,40 +105,89 @@ fn side_readings(scenes: &[Scene], c: Correction, held_out: bool) -> Vec<(&Scene
         .collect()
 }
 
-/// The correction keeps the slope at 1: the C7 offsets are searched on a grid and a constant
-/// bias (the median residual) is fitted. A free slope shrinks towards the mean of the renders
-/// when the proxy is noisy, which would look accurate on a narrow range of renders while
-/// hiding real change.
+/// Least squares for `y = b0 + b1 x1 + b2 x2` (normal equations, Cramer's rule).
+fn least_squares(rows: &[(f64, f64, f64)]) -> Option<[f64; 3]> {
+    let mut m = [[0.0f64; 3]; 3];
+    let mut v = [0.0f64; 3];
+    for &(x1, x2, y) in rows {
+        let x = [1.0, x1, x2];
+        for i in 0..3 {
+            for j in 0..3 {
+                m[i][j] += x[i] * x[j];
+            }
+            v[i] += x[i] * y;
+        }
+    }
+    let det = |a: &[[f64; 3]; 3]| {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    };
+    let d = det(&m);
+    if d.abs() < 1e-9 {
+        return None;
+    }
+    Some(std::array::from_fn(|k| {
+        let mut a = m;
+        for (row, value) in a.iter_mut().zip(v) {
+            row[k] = value;
+        }
+        det(&a) / d
+    }))
+}
+
+/// Calibration in the direction that keeps readings unbiased: the raw angle is regressed on the
+/// TRUE angle (exact on renders) and the far-shoulder lead, `raw = c + a * true + b * lead`, and
+/// inverted. The raw proxy moves only about 0.4 degrees per degree of true CVA (BlazePose's
+/// shoulder follows the head part of the way, its ear lags the tragus), so the inverse has a
+/// slope near 2.5 and amplifies the landmark noise. Regressing the true angle on the raw one
+/// instead would score a smaller error on these renders by pulling every reading towards their
+/// mean, and would then under-report every real difference and change by more than half.
+/// The C7 offsets are searched on a grid for the smallest training error.
 fn fit(scenes: &[Scene]) -> Correction {
     let median = |mut v: Vec<f32>| {
         v.sort_by(f32::total_cmp);
         v[v.len() / 2]
     };
     let mut best = (f32::INFINITY, Correction::IDENTITY);
-    for back in (0..=30).map(|i| i as f32 * 0.05) {
-        for up in (0..=30).map(|i| i as f32 * 0.05) {
+    for back in (0..=15).map(|i| i as f32 * 0.1) {
+        for up in (0..=15).map(|i| i as f32 * 0.1) {
             let c = Correction {
                 c7_back_heads: back,
                 c7_up_heads: up,
                 ..Correction::IDENTITY
             };
             let train = side_readings(scenes, c, false);
-            if train.len() < 10 {
+            if train.len() < 20 {
                 continue;
             }
-            let offset = median(train.iter().map(|(s, m)| s.true_cva - m.cva_raw_deg).collect());
+            let rows: Vec<(f64, f64, f64)> = train
+                .iter()
+                .map(|(s, m)| {
+                    (
+                        s.true_cva as f64,
+                        m.far_shoulder_ahead_heads as f64,
+                        m.cva_raw_deg as f64,
+                    )
+                })
+                .collect();
+            let Some([c0, a, b]) = least_squares(&rows) else {
+                continue;
+            };
+            if a < 0.1 {
+                continue;
+            }
+            let fitted = Correction {
+                cva_offset_deg: (-c0 / a) as f32,
+                cva_slope: (1.0 / a) as f32,
+                cva_deg_per_far_shoulder_ahead: (-b / a) as f32,
+                ..c
+            };
             let err = mae(&train
                 .iter()
-                .map(|(s, m)| (m.cva_raw_deg + offset, s.true_cva))
+                .map(|(s, m)| (fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_ahead_heads), s.true_cva))
                 .collect::<Vec<_>>());
             if err < best.0 {
-                best = (
-                    err,
-                    Correction {
-                        cva_offset_deg: offset,
-                        ..c
-                    },
-                );
+                best = (err, fitted);
             }
         }
     }
@@ -159,8 +205,8 @@ fn fit(scenes: &[Scene]) -> Correction {
         best.0
     );
     println!(
-        "```rust\nc7_back_heads: {:.2},\nc7_up_heads: {:.2},\ncva_offset_deg: {:.2},\nshoulder_offset_deg: {:.2},\n```\n",
-        c.c7_back_heads, c.c7_up_heads, c.cva_offset_deg, shoulder_offset
+        "```rust\nc7_back_heads: {:.2},\nc7_up_heads: {:.2},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_ahead: {:.2},\nshoulder_offset_deg: {:.2},\n```\n",
+        c.c7_back_heads, c.c7_up_heads, c.cva_offset_deg, c.cva_slope, c.cva_deg_per_far_shoulder_ahead, shoulder_offset
     );
     Correction {
         shoulder_offset_deg: shoulder_offset,
@@ -169,53 +215,119 @@ fn fit(scenes: &[Scene]) -> Correction {
     }
 }
 
+/// Least-squares slope of the readings against the truth: 1 when a true difference shows in
+/// full, below 1 when readings are pulled together.
+fn slope(pairs: &[(f32, f32)]) -> f32 {
+    let n = pairs.len() as f32;
+    let (mr, mt) = (
+        pairs.iter().map(|p| p.0).sum::<f32>() / n,
+        pairs.iter().map(|p| p.1).sum::<f32>() / n,
+    );
+    let cov: f32 = pairs.iter().map(|(r, t)| (r - mr) * (t - mt)).sum();
+    let var: f32 = pairs.iter().map(|(_, t)| (t - mt).powi(2)).sum();
+    cov / var
+}
+
+fn side_table(scenes: &[Scene], c: Correction) {
+    println!(
+        "| part | camera | yaw off profile | renders | read | CVA MAE (deg) | bias | max error | slope read/true |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for held_out in [false, true] {
+        for height in ["level", "high"] {
+            for (lo, hi) in [(0.0, 5.0), (5.1, 10.0), (10.1, 25.0), (25.1, 90.0)] {
+                let group: Vec<&Scene> = scenes
+                    .iter()
+                    .filter(|s| {
+                        s.view == "side"
+                            && s.held_out() == held_out
+                            && s.height == height
+                            && (lo..=hi).contains(&s.yaw_deg.abs())
+                    })
+                    .collect();
+                let cva: Vec<(f32, f32)> = group
+                    .iter()
+                    .filter_map(|s| measure(s, c).side.ok().map(|m| (m.cva_deg, s.true_cva)))
+                    .collect();
+                let cell = |x: f32| {
+                    if cva.is_empty() {
+                        "-".to_string()
+                    } else {
+                        format!("{x:.1}")
+                    }
+                };
+                let bias = cva.iter().map(|(e, t)| e - t).sum::<f32>() / cva.len().max(1) as f32;
+                let max = cva.iter().map(|(e, t)| (e - t).abs()).fold(0.0f32, f32::max);
+                let slope = if cva.len() >= 5 {
+                    format!("{:.2}", slope(&cva))
+                } else {
+                    "-".into()
+                };
+                println!(
+                    "| {} | {height} | {lo:.0}-{hi:.0} | {} | {} | {} | {} | {} | {slope} |",
+                    if held_out { "held out" } else { "training" },
+                    group.len(),
+                    cva.len(),
+                    cell(mae(&cva)),
+                    cell(bias),
+                    cell(max),
+                );
+            }
+        }
+    }
+}
+
 fn validate(scenes: &[Scene], c: Correction) {
     let thresholds = Thresholds::default();
     let found = scenes.iter().filter(|s| s.pose.is_some()).count();
-    println!("Renders: {} ({} with a person found).\n", scenes.len(), found);
+    let sides = scenes.iter().filter(|s| s.view == "side").count();
+    println!(
+        "Renders: {} ({sides} side, {} front; {found} with a person found).\n",
+        scenes.len(),
+        scenes.len() - sides
+    );
+    side_table(scenes, c);
 
-    println!("| part | yaw off profile | renders | read | CVA MAE (deg) | CVA max error | raw-proxy MAE | shoulder angle MAE | head tilt MAE |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for held_out in [false, true] {
-        for (lo, hi) in [(0.0, 5.0), (5.1, 10.0), (10.1, 20.0), (20.1, 25.0), (25.1, 90.0)] {
-            let group: Vec<&Scene> = scenes
-                .iter()
-                .filter(|s| s.view == "side" && s.held_out() == held_out && (lo..=hi).contains(&s.yaw_deg.abs()))
-                .collect();
-            if group.is_empty() {
-                continue;
-            }
-            let read: Vec<(&Scene, SideMeasures)> = group
-                .iter()
-                .filter_map(|s| measure(s, c).side.ok().map(|m| (*s, m)))
-                .collect();
-            let cva: Vec<(f32, f32)> = read.iter().map(|(s, m)| (m.cva_deg, s.true_cva)).collect();
-            let raw: Vec<(f32, f32)> = read.iter().map(|(s, m)| (m.cva_raw_deg, s.true_cva)).collect();
-            let sh: Vec<(f32, f32)> = read
-                .iter()
-                .map(|(s, m)| (m.shoulder_angle_deg, s.true_shoulder))
-                .collect();
-            let tilt: Vec<(f32, f32)> = read.iter().map(|(s, m)| (m.head_tilt_deg, s.true_tilt)).collect();
-            let max = cva.iter().map(|(e, t)| (e - t).abs()).fold(0.0f32, f32::max);
-            let fmt = |v: &[(f32, f32)], x: f32| {
-                if v.is_empty() {
-                    "-".to_string()
-                } else {
-                    format!("{x:.1}")
-                }
-            };
-            println!(
-                "| {} | {lo:.0}-{hi:.0} | {} | {} | {} | {} | {} | {} | {} |",
-                if held_out { "held out" } else { "training" },
-                group.len(),
-                read.len(),
-                fmt(&cva, mae(&cva)),
-                fmt(&cva, max),
-                fmt(&raw, mae(&raw)),
-                fmt(&sh, mae(&sh)),
-                fmt(&tilt, mae(&tilt)),
-            );
-        }
+    println!("\nHeld-out side renders within 10 deg of profile:\n");
+    println!("| camera | renders | read | CVA MAE (deg) | slope read/true | forward head vs normal | same, true CVA outside 48-52 |");
+    println!("|---|---|---|---|---|---|---|");
+    let held = side_readings(scenes, c, true);
+    for height in ["level", "high", "both"] {
+        let group: Vec<&(&Scene, SideMeasures)> = held
+            .iter()
+            .filter(|(s, _)| height == "both" || s.height == height)
+            .collect();
+        let total = scenes
+            .iter()
+            .filter(|s| {
+                s.view == "side" && s.held_out() && s.yaw_deg.abs() <= 10.0 && (height == "both" || s.height == height)
+            })
+            .count();
+        let pairs: Vec<(f32, f32)> = group.iter().map(|(s, m)| (m.cva_deg, s.true_cva)).collect();
+        let forward = |v: f32| v < thresholds.cva_forward_deg;
+        let correct = group
+            .iter()
+            .filter(|(s, m)| forward(m.cva_deg) == forward(s.true_cva))
+            .count();
+        let clear: Vec<_> = group
+            .iter()
+            .filter(|(s, _)| (s.true_cva - thresholds.cva_forward_deg).abs() > 2.0)
+            .collect();
+        let clear_correct = clear
+            .iter()
+            .filter(|(s, m)| forward(m.cva_deg) == forward(s.true_cva))
+            .count();
+        let pct = |a: usize, b: usize| 100.0 * a as f32 / b.max(1) as f32;
+        println!(
+            "| {height} | {total} | {} | {:.1} | {:.2} | {correct}/{} ({:.0}%) | {clear_correct}/{} ({:.0}%) |",
+            group.len(),
+            mae(&pairs),
+            slope(&pairs),
+            group.len(),
+            pct(correct, group.len()),
+            clear.len(),
+            pct(clear_correct, clear.len()),
+        );
     }
 
     println!("\nWhy side renders gave no reading (all parts):\n");
@@ -235,91 +347,87 @@ fn validate(scenes: &[Scene], c: Correction) {
     for ((band, r), n) in &why {
         println!("- yaw {band}: {} x{n}", r.code());
     }
-
-    let held: Vec<(&Scene, SideMeasures)> = side_readings(scenes, c, true);
-    let correct = held
-        .iter()
-        .filter(|(s, m)| (m.cva_deg < thresholds.cva_forward_deg) == (s.true_cva < thresholds.cva_forward_deg))
-        .count();
-    println!(
-        "\nForward head (CVA < 50) vs normal, held-out renders within 10 deg of profile: {correct}/{} correct ({:.0}%).",
-        held.len(),
-        100.0 * correct as f32 / held.len().max(1) as f32
-    );
-    for (s, m) in held.iter().filter(|(s, m)| (m.cva_deg < 50.0) != (s.true_cva < 50.0)) {
-        println!("  wrong: {} true {:.1} read {:.1}", s.id, s.true_cva, m.cva_deg);
-    }
     let beyond: Vec<&Scene> = scenes
         .iter()
         .filter(|s| s.view == "side" && s.yaw_deg.abs() > 25.0)
         .collect();
-    let wrongly_read = beyond.iter().filter(|s| measure(s, c).side.is_ok()).count();
+    let wrongly_read: Vec<&&Scene> = beyond.iter().filter(|s| measure(s, c).side.is_ok()).collect();
     println!(
-        "Side renders beyond 25 deg of profile: {} of {} gave a number (must be 0).",
-        wrongly_read,
+        "\nSide renders beyond 25 deg of profile: {} of {} gave a number (must be 0).",
+        wrongly_read.len(),
         beyond.len()
     );
-
-    println!("\nPer-render errors (held out, within 10 deg):\n");
-    println!("| render | posture | body | fhp | look down | protraction | camera | yaw | true CVA | read | true shoulder | read |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for (s, m) in &held {
-        println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
-            s.id,
-            s.posture,
-            s.body,
-            s.fhp_level,
-            s.look_down_deg,
-            s.protraction,
-            s.height,
-            s.yaw_deg,
-            s.true_cva,
-            m.cva_deg,
-            s.true_shoulder,
-            m.shoulder_angle_deg
-        );
+    for s in wrongly_read {
+        println!("  read: {}", s.id);
     }
 
-    println!("\nFront renders against each body's neutral front render:\n");
-    println!(
-        "| render | fhp | look down | protraction | true CVA | read forward head | looking down | rounded | read |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("\nThe ten largest held-out errors within 10 deg:\n");
+    println!("| render | true CVA | read | far shoulder ahead (heads) |");
+    println!("|---|---|---|---|");
+    let mut worst: Vec<&(&Scene, SideMeasures)> = held.iter().collect();
+    worst.sort_by(|a, b| {
+        (b.1.cva_deg - b.0.true_cva)
+            .abs()
+            .total_cmp(&(a.1.cva_deg - a.0.true_cva).abs())
+    });
+    for (s, m) in worst.iter().take(10) {
+        println!(
+            "| {} | {:.1} | {:.1} | {:+.2} |",
+            s.id, s.true_cva, m.cva_deg, m.far_shoulder_ahead_heads
+        );
+    }
+    front_tables(scenes, c, &thresholds);
+}
+
+fn front_tables(scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
     let front_summary = |s: &Scene| {
         let frames = [TimedMeasure {
             timestamp_ms: 0.0,
             measure: measure(s, c),
         }];
-        summarize(&frames, ViewChoice::Front, &thresholds).front
+        summarize(&frames, ViewChoice::Front, thresholds).front
     };
+    let verdict = |base: &Scene, s: &Scene| {
+        front_summary(base)
+            .zip(front_summary(s))
+            .and_then(|(b, n)| front_comparison(&b, &n))
+    };
+    println!("\nFront renders with the camera fixed per group, against the group's upright baseline:\n");
+    println!("| render | fhp | look down | protraction | true CVA | read forward head | looking down | rounded | beyond noise |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let (mut fhp_ok, mut fhp_n, mut down_ok, mut down_n, mut upright_ok, mut upright_n) = (0, 0, 0, 0, 0, 0);
     for s in scenes.iter().filter(|s| s.view == "front") {
-        let Some(base) = scenes.iter().find(|b| {
-            b.view == "front"
-                && b.body == s.body
-                && b.posture == s.posture
-                && b.fhp_level == "none"
-                && b.look_down_deg == 0.0
-                && b.protraction == 0.0
-        }) else {
+        let Some(base) = s
+            .camera_anchor
+            .as_ref()
+            .filter(|a| **a != s.id)
+            .and_then(|a| scenes.iter().find(|b| b.id == *a))
+        else {
             continue;
         };
-        if base.id == s.id {
-            continue;
-        }
-        let verdict = front_summary(base)
-            .zip(front_summary(s))
-            .and_then(|(b, n)| front_comparison(&b, &n));
-        let (fh, down, rounded) = verdict
+        let v = verdict(base, s);
+        let called_forward = v
             .as_ref()
-            .map_or(("no reading".into(), "-".into(), "-".into()), |v| {
-                (
-                    v.forward_head.as_str().to_string(),
-                    v.looking_down.to_string(),
-                    v.rounded_shoulders.to_string(),
-                )
-            });
-        let detail = verdict.map_or(String::new(), |v| {
+            .is_some_and(|v| matches!(v.forward_head, ForwardHead::Forward | ForwardHead::Severe));
+        let called_down = v.as_ref().is_some_and(|v| v.looking_down);
+        if s.look_down_deg > 0.0 {
+            down_n += 1;
+            down_ok += usize::from(called_down && !called_forward);
+        } else if s.fhp_level != "none" && s.fhp_level != "mild" {
+            fhp_n += 1;
+            fhp_ok += usize::from(called_forward && !called_down);
+        } else if s.fhp_level == "none" && s.protraction == 0.0 {
+            upright_n += 1;
+            upright_ok += usize::from(!called_forward && !called_down);
+        }
+        let (fh, down, rounded) = v.as_ref().map_or(("no reading".into(), "-".into(), "-".into()), |v| {
+            (
+                v.forward_head.as_str().to_string(),
+                v.looking_down.to_string(),
+                v.rounded_shoulders.to_string(),
+            )
+        });
+        let detail = v.map_or(String::new(), |v| {
             v.changes
                 .iter()
                 .filter(|c| c.beyond_noise)
@@ -332,6 +440,11 @@ fn validate(scenes: &[Scene], c: Correction) {
             s.id, s.fhp_level, s.look_down_deg, s.protraction, s.true_cva
         );
     }
+    println!(
+        "\nFixed camera: moderate or severe forward head called forward (and not looking down) in {fhp_ok}/{fhp_n}; \
+         looking down called looking down (and not forward head) in {down_ok}/{down_n}; \
+         a second upright render left normal in {upright_ok}/{upright_n}."
+    );
 }
 
 fn main() {

@@ -87,7 +87,7 @@ fn held_out_side_renders_within_10_degrees() {
         .filter_map(|(id, r)| Some((r["cva_deg"].as_f64()?, by_id[id.as_str()]["cva_deg"].as_f64().unwrap())))
         .collect();
     assert!(
-        read.len() >= 8,
+        read.len() >= 40,
         "only {} of {} held-out renders read",
         read.len(),
         near.len()
@@ -99,9 +99,10 @@ fn held_out_side_renders_within_10_degrees() {
         read.len(),
         read.len()
     );
-    // Measured on this render set: MAE 4-5 degrees (the 3 degree target is not met yet; see
-    // docs/measures.md). This guards against regressions of the pipeline or the correction.
-    assert!(mae <= 6.0, "held-out CVA MAE {mae:.2} deg");
+    // Measured on this render set: MAE 5.5 degrees with the unbiased calibration (the 3 degree
+    // target is not met; see docs/measures.md). This guards against regressions of the pipeline
+    // or the correction.
+    assert!(mae <= 6.5, "held-out CVA MAE {mae:.2} deg");
     assert!(correct as f64 >= 0.7 * read.len() as f64, "{correct}/{}", read.len());
     // Every render that gave no number says why.
     for (id, r) in &results {
@@ -112,52 +113,61 @@ fn held_out_side_renders_within_10_degrees() {
 #[test]
 fn front_looking_down_is_told_from_forward_head() {
     let all = truth();
-    let front: Vec<&Value> = all.iter().filter(|s| s["view"] == "front").collect();
-    let dir = tempfile::tempdir().unwrap();
-    let (mut looks, mut fhps) = (Vec::new(), Vec::new());
-    for base in front
+    // The fixed-camera front groups: each render names the group's upright baseline render,
+    // which shares its camera, light and clothes.
+    let grouped: Vec<&Value> = all
         .iter()
-        .filter(|s| s["fhp_level"] == "none" && s["look_down_deg"] == 0 && s["protraction"] == 0)
-    {
+        .filter(|s| s["view"] == "front" && s["camera_anchor"].is_string())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut looks, mut fhps, mut upright) = (Vec::new(), Vec::new(), Vec::new());
+    for base in grouped.iter().filter(|s| s["camera_anchor"] == s["id"]) {
         let baseline = dir.path().join(format!("{}.json", base["id"].as_str().unwrap()));
         let out = posture(&["calibrate", &render_path(base), "--out", baseline.to_str().unwrap()]);
-        if !out.status.success() {
-            assert!(!baseline.exists());
-            continue;
-        }
-        let same_body: Vec<&Value> = front
+        assert!(out.status.success(), "{}: {}", base["id"], stderr(&out));
+        let group: Vec<&Value> = grouped
             .iter()
-            .filter(|s| s["body"] == base["body"] && s["protraction"] == 0 && s["id"] != base["id"])
+            .filter(|s| s["camera_anchor"] == base["id"] && s["id"] != base["id"])
             .copied()
             .collect();
-        let out = measure_scenes(&same_body, &["--baseline", baseline.to_str().unwrap()]);
-        for (s, r) in same_body.iter().zip(records(&out)) {
-            let looking_down = &r["classification"]["looking_down"];
-            if looking_down.is_null() {
-                continue;
-            }
+        let out = measure_scenes(&group, &["--baseline", baseline.to_str().unwrap()]);
+        for (s, r) in group.iter().zip(records(&out)) {
             let id = s["id"].as_str().unwrap().to_string();
-            if s["look_down_deg"].as_f64().unwrap() >= 15.0 && s["fhp_level"] == "none" {
-                // Looking down must never be called forward head.
-                assert_ne!(r["classification"]["forward_head"], "forward", "{id}: {r}");
-                looks.push((id, *looking_down == true));
-            } else if s["fhp_level"] != "none" && s["look_down_deg"] == 0 {
-                fhps.push((id, *looking_down == false));
+            let class = r["classification"]["forward_head"]
+                .as_str()
+                .unwrap_or("none")
+                .to_string();
+            let looking_down = r["classification"]["looking_down"] == true;
+            let (fhp, look) = (s["fhp_level"].as_str().unwrap(), s["look_down_deg"].as_f64().unwrap());
+            if look > 0.0 {
+                looks.push((id, class, looking_down));
+            } else if fhp == "moderate" || fhp == "severe" {
+                fhps.push((id, class, looking_down));
+            } else if fhp == "none" && s["protraction"] == 0 {
+                upright.push((id, class, looking_down));
             }
         }
     }
-    let told = |v: &[(String, bool)]| v.iter().filter(|x| x.1).count();
-    eprintln!(
-        "looking down seen on {}/{} look-down renders; forward head not taken for looking down on {}/{}: {looks:?} {fhps:?}",
-        told(&looks),
-        looks.len(),
-        told(&fhps),
-        fhps.len()
+    eprintln!("look-down: {looks:?}\nforward head: {fhps:?}\nupright again: {upright:?}");
+    assert!(
+        looks.len() >= 12 && fhps.len() >= 12 && upright.len() >= 6,
+        "too few front comparisons"
     );
-    assert!(looks.len() >= 4 && fhps.len() >= 6, "too few front comparisons");
-    // Target: all told apart. Measured: no look-down render is called forward head; looking
-    // down is seen on 4 of 6 (the two missed are 15-degree ones) and wrongly on 2 of 9
-    // forward-head renders (s129, s144). This guards against more confusions.
-    assert!(told(&looks) >= 4, "{looks:?}");
-    assert!(told(&fhps) >= 7, "{fhps:?}");
+    // Never confused: looking down is always seen and never called forward head; a head pushed
+    // forward is never taken for looking down.
+    for (id, class, down) in &looks {
+        assert!(*down && class != "forward", "{id}: {class} looking_down={down}");
+    }
+    for (id, class, down) in fhps.iter().chain(&upright) {
+        assert!(!down, "{id}: {class} looking_down={down}");
+    }
+    // An upright repeat is never forward head. s391 reads borderline: its true CVA is 2.7 degrees
+    // below its baseline's and its head came a little nearer the camera.
+    for (id, class, _) in &upright {
+        assert!(class == "normal" || class == "borderline", "{id}: {class}");
+    }
+    // Measured: 11 of 12 moderate or severe forward heads are called forward (s429, a heavy
+    // body, changes no signal beyond noise).
+    let called = fhps.iter().filter(|(_, class, _)| class == "forward").count();
+    assert!(called >= 10, "{fhps:?}");
 }

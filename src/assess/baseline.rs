@@ -163,10 +163,19 @@ pub struct FrontComparison {
     pub rounded_shoulders: bool,
 }
 
-/// Compare front signals with a front baseline. Forward head needs the head to have grown
-/// against the shoulders (it came nearer the camera) and one more signal to agree; a single
-/// signal is borderline. Looking down is the nose dropping below the ears; with it, a grown
-/// head is only borderline. Narrower shoulders with an unchanged head size are rounded shoulders.
+/// How much more the nose must drop (in eye distances) than the ears drop towards the shoulders
+/// (in shoulder widths) for a lowered head to be looking down rather than pushed forward. On the
+/// fixed-camera front renders, looking down gave ratios of 2.6-4.7 and forward head 0-2.1.
+pub const LOOKING_DOWN_NOSE_PER_EAR_DROP: f32 = 2.5;
+
+/// Compare front signals with a front baseline.
+///
+/// A head pushed forward also travels down, so the ears come nearer the shoulders in the
+/// picture; looking down lowers the ears a little too, but turns the face so that the nose drops
+/// much more. So: the nose dropping beyond noise, by more than
+/// [`LOOKING_DOWN_NOSE_PER_EAR_DROP`] times the ears' drop, is looking down; ears lower beyond
+/// noise otherwise are forward head; a head grown against the shoulders (nearer the camera) on its
+/// own is borderline. Narrower shoulders with an unchanged head size are rounded shoulders.
 pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontComparison> {
     let mut changes = Vec::new();
     for (name, before) in &b.signals {
@@ -178,16 +187,18 @@ pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontCom
     let get = |n: &str| changes.iter().find(|c| c.measure == n);
     let up = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change > 0.0);
     let down = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change < 0.0);
-    let head_nearer = up("head_scale_ratio");
-    let others = usize::from(down("ear_shoulder_drop")) + usize::from(down("ear_shoulder_depth_m"));
-    // Looking down tips the face towards the camera too, so a grown head with a dropped nose
-    // is ambiguous (borderline), never forward head.
-    let looking_down = up("nose_drop");
-    let forward_head = match (head_nearer, others, looking_down) {
-        (true, 1.., false) => ForwardHead::Forward,
-        (true, _, _) => ForwardHead::Borderline,
-        (false, 2.., false) => ForwardHead::Borderline,
-        _ => ForwardHead::Normal,
+    let ears_dropped = down("ear_shoulder_drop");
+    let ear_drop = get("ear_shoulder_drop").map_or(0.0, |c| (-c.change).max(0.0));
+    let nose_drop = get("nose_drop").map_or(0.0, |c| c.change);
+    let looking_down = up("nose_drop") && nose_drop >= LOOKING_DOWN_NOSE_PER_EAR_DROP * ear_drop;
+    let forward_head = if looking_down {
+        ForwardHead::Normal
+    } else if ears_dropped {
+        ForwardHead::Forward
+    } else if up("head_scale_ratio") {
+        ForwardHead::Borderline
+    } else {
+        ForwardHead::Normal
     };
     let rounded_shoulders = down("shoulder_width_px") && !down("eye_distance_px");
     Some(FrontComparison {
@@ -267,6 +278,19 @@ mod tests {
         down[1] -= 0.04;
         let c = front_comparison(&b, &front(down)).unwrap();
         assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Normal, true));
+
+        // A head pushed forward tips the chin a little too: the nose drops, but by less than
+        // the ears' drop says a turned-down face would.
+        let mut fwd_chin = BASE;
+        fwd_chin[1] -= 0.07;
+        fwd_chin[3] += 0.12;
+        let c = front_comparison(&b, &front(fwd_chin)).unwrap();
+        assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Forward, false));
+
+        let mut nearer = BASE;
+        nearer[0] *= 1.05;
+        let c = front_comparison(&b, &front(nearer)).unwrap();
+        assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Borderline, false));
 
         let mut rounded = BASE;
         rounded[4] *= 0.9;

@@ -151,8 +151,10 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
             .collect();
         frames.iter().filter_map(|f| f.measure.side.err()).for_each(&mut count);
         let times: Vec<f64> = ok.iter().map(|o| o.0).collect();
-        let cva: Vec<f32> = ok.iter().map(|o| o.1.cva_deg).collect();
-        let verdicts = clean_series(&times, &cva, &SeriesSettings::ANGLE);
+        // Movement and spikes are judged on the raw landmark angle: the correction multiplies
+        // it by its slope (above 2), which would make ordinary landmark jitter look like motion.
+        let raw: Vec<f32> = ok.iter().map(|o| o.1.cva_raw_deg).collect();
+        let verdicts = clean_series(&times, &raw, &SeriesSettings::ANGLE);
         verdicts.iter().flatten().for_each(|&r| count(r));
         let mut kept: Vec<_> = ok
             .iter()

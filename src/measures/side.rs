@@ -66,10 +66,21 @@ pub struct SideMeasures {
     pub forward_head_heads: f32,
     /// The head length used as the body scale, in pixels.
     pub head_length_px: f32,
+    /// How far the far shoulder appears ahead of the near one, in head lengths: about 0 in an
+    /// exact profile, positive when the camera is turned towards the face.
+    pub far_shoulder_ahead_heads: f32,
 }
 
 pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
     PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px)
+}
+
+fn far_shoulder_index(near: NearSide) -> usize {
+    if near.shoulder == index::LEFT_SHOULDER {
+        index::RIGHT_SHOULDER
+    } else {
+        index::LEFT_SHOULDER
+    }
 }
 
 /// The C7 proxy for a subject facing `facing` (see the module docs).
@@ -98,6 +109,7 @@ pub fn side_measures(
     let ear = point(pose, near.ear);
     let eye = point(pose, near.eye_outer);
     let shoulder = point(pose, near.shoulder);
+    let far_shoulder = point(pose, far_shoulder_index(near));
     let head_length_px = ear.distance_px(point(pose, index::NOSE));
     if !(head_length_px.is_finite() && head_length_px > 1.0) {
         return None;
@@ -105,14 +117,17 @@ pub fn side_measures(
     let c7 = c7_proxy(pose, facing, camera_roll_deg, correction);
     let cva_raw_deg = elevation_deg(c7, ear, facing, camera_roll_deg);
     let shoulder_angle_raw_deg = elevation_deg(c7, shoulder, facing, camera_roll_deg);
+    let far_shoulder_ahead_heads =
+        level_vector(shoulder, far_shoulder, facing, camera_roll_deg).forward_px / head_length_px;
     let measures = SideMeasures {
-        cva_deg: correction.cva_deg(cva_raw_deg),
+        cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_ahead_heads),
         cva_raw_deg,
         shoulder_angle_deg: correction.shoulder_angle_deg(shoulder_angle_raw_deg),
         shoulder_angle_raw_deg,
         head_tilt_deg: elevation_deg(ear, eye, facing, camera_roll_deg),
         forward_head_heads: level_vector(c7, ear, facing, camera_roll_deg).forward_px / head_length_px,
         head_length_px,
+        far_shoulder_ahead_heads,
     };
     let values = [
         measures.cva_deg,
