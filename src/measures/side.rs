@@ -24,6 +24,8 @@ pub struct NearSide {
     pub ear: usize,
     pub eye_outer: usize,
     pub shoulder: usize,
+    /// The other shoulder, whose apparent lead tells how far off profile the camera looks.
+    pub far_shoulder: usize,
 }
 
 impl NearSide {
@@ -34,11 +36,13 @@ impl NearSide {
                 ear: index::LEFT_EAR,
                 eye_outer: index::LEFT_EYE_OUTER,
                 shoulder: index::LEFT_SHOULDER,
+                far_shoulder: index::RIGHT_SHOULDER,
             },
             Facing::Right => NearSide {
                 ear: index::RIGHT_EAR,
                 eye_outer: index::RIGHT_EYE_OUTER,
                 shoulder: index::RIGHT_SHOULDER,
+                far_shoulder: index::LEFT_SHOULDER,
             },
         }
     }
@@ -75,14 +79,6 @@ pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
     PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px)
 }
 
-fn far_shoulder_index(near: NearSide) -> usize {
-    if near.shoulder == index::LEFT_SHOULDER {
-        index::RIGHT_SHOULDER
-    } else {
-        index::LEFT_SHOULDER
-    }
-}
-
 /// The C7 proxy for a subject facing `facing` (see the module docs).
 pub fn c7_proxy(pose: &Pose, facing: Facing, camera_roll_deg: f32, correction: &Correction) -> PointPx {
     let near = NearSide::of(facing);
@@ -109,7 +105,7 @@ pub fn side_measures(
     let ear = point(pose, near.ear);
     let eye = point(pose, near.eye_outer);
     let shoulder = point(pose, near.shoulder);
-    let far_shoulder = point(pose, far_shoulder_index(near));
+    let far_shoulder = point(pose, near.far_shoulder);
     let head_length_px = ear.distance_px(point(pose, index::NOSE));
     if !(head_length_px.is_finite() && head_length_px > 1.0) {
         return None;
