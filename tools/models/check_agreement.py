@@ -3,11 +3,13 @@
 
 Runs each original .tflite with TFLite's default op resolver (XNNPACK delegate,
 what MediaPipe runs) and, for comparison, with reference kernels only; runs the
-.onnx with onnxruntime (CPU, ORT_ENABLE_ALL); reports, per ONNX output, the max
-absolute difference and the max absolute value over all inputs. TFLite outputs
-that the ONNX model does not have must be exactly the ones convert.py removed
-(facts: removed_outputs; the landmark models' segmentation mask Identity_2);
-they are listed as removed and not compared.
+.onnx with onnxruntime (CPU, ORT_ENABLE_ALL); reports, per output, the max
+absolute difference and the max absolute value over all inputs. The ONNX model
+must have exactly the TFLite model's outputs; all are compared as raw values,
+the landmark models' segmentation mask Identity_2 (logits) included. The gate is
+--tolerance x max(1, max abs value) per output, except where SEGMENTATION_TOLERANCE
+says otherwise; for the mask, the sigmoid (probability) difference and the pixels
+whose 0.5-thresholded mask differs are reported as well.
 
 Inputs are decoded and resized with the ffmpeg CLI (no imaging library needed):
   detector  224x224 RGB in [-1, 1], letterboxed (aspect kept, black border)
@@ -105,24 +107,35 @@ class Onnx:
         return dict(zip(self.names, self.s.run(None, {self.inp: x})))
 
 
+# The landmark models' segmentation logits span about -1700..350 and come out of a decoder
+# in which TFLite's own two kernel sets (XNNPACK and reference) already differ by up to
+# about 3e-3 of that range (pose_landmark_full, these inputs), far above the default 1e-4.
+SEGMENTATION = "Identity_2"
+SEGMENTATION_TOLERANCE = 1e-2
+
+
 def sigmoid(v):
-    return 1.0 / (1.0 + np.exp(-np.clip(v, -100.0, 100.0)))
+    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(v, dtype=np.float64), -100.0, 100.0)))
 
 
 def within_tolerance(st, rel_tol):
     return st["max_abs_diff"] <= rel_tol * max(1.0, st["max_abs_value"])
 
 
-def check_model(name, tflite_path, onnx_path, inputs, removed):
+def check_model(name, tflite_path, onnx_path, inputs):
     xnn, ref, onx = TFLite(tflite_path, False), TFLite(tflite_path, True), Onnx(onnx_path)
     tfl_names = sorted(n for n, _ in xnn.outs)
     if (sorted(xnn.outs) != sorted(ref.outs) or len(set(onx.names)) != len(onx.names)
-            or sorted(onx.names + removed) != tfl_names):
-        sys.exit(f"{name}: output names differ: tflite {xnn.outs} onnx {onx.names} (removed {removed})")
-    removed_shapes = {}
+            or sorted(onx.names) != tfl_names):
+        sys.exit(f"{name}: output names differ: tflite {xnn.outs} onnx {onx.names}")
     stats = {n: {"max_abs_diff": 0.0, "max_abs_diff_vs_reference_kernels": 0.0,
                  "max_abs_diff_tflite_xnnpack_vs_reference": 0.0, "max_abs_value": 0.0,
                  "shape": None} for n in onx.names}
+    if SEGMENTATION in stats:
+        stats[SEGMENTATION].update({"max_abs_prob_diff": 0.0, "max_abs_prob_diff_vs_reference_kernels": 0.0,
+                                    "max_abs_prob_diff_tflite_xnnpack_vs_reference": 0.0,
+                                    "mask_pixels_differ": 0, "mask_pixels_differ_tflite_xnnpack_vs_reference": 0,
+                                    "mask_pixels": 0, "max_logit": -np.inf, "min_logit": np.inf})
     per_input = []
     for label, x in inputs:
         a, r, o = xnn(x), ref(x), onx(x)
@@ -137,16 +150,26 @@ def check_model(name, tflite_path, onnx_path, inputs, removed):
             st["max_abs_diff_tflite_xnnpack_vs_reference"] = max(
                 st["max_abs_diff_tflite_xnnpack_vs_reference"], float(np.max(np.abs(a[n] - r[n]))))
             st["max_abs_value"] = max(st["max_abs_value"], float(np.max(np.abs(a[n]))))
-        for n in removed:
-            removed_shapes[n] = list(a[n].shape)
+            if n == SEGMENTATION:
+                pa, pr, po = sigmoid(a[n]), sigmoid(r[n]), sigmoid(o[n])
+                st["max_abs_prob_diff"] = max(st["max_abs_prob_diff"], float(np.max(np.abs(pa - po))))
+                st["max_abs_prob_diff_vs_reference_kernels"] = max(
+                    st["max_abs_prob_diff_vs_reference_kernels"], float(np.max(np.abs(pr - po))))
+                st["max_abs_prob_diff_tflite_xnnpack_vs_reference"] = max(
+                    st["max_abs_prob_diff_tflite_xnnpack_vs_reference"], float(np.max(np.abs(pa - pr))))
+                st["mask_pixels_differ"] += int(np.count_nonzero((pa > 0.5) != (po > 0.5)))
+                st["mask_pixels_differ_tflite_xnnpack_vs_reference"] += int(
+                    np.count_nonzero((pa > 0.5) != (pr > 0.5)))
+                st["mask_pixels"] += int(pa.size)
+                st["max_logit"] = max(st["max_logit"], float(np.max(a[n])))
+                st["min_logit"] = min(st["min_logit"], float(np.min(a[n])))
         if name == "pose_detection":
             per_input.append({"input": label, "best_score": float(sigmoid(a["Identity_1"].max())),
                               "best_score_onnx": float(sigmoid(o["Identity_1"].max()))})
         else:
             per_input.append({"input": label, "pose_flag": float(a["Identity_1"].ravel()[0]),
                               "pose_flag_onnx": float(o["Identity_1"].ravel()[0])})
-    return {"outputs": stats, "removed_outputs": {n: {"shape": removed_shapes[n]} for n in removed},
-            "per_input": per_input, "inputs": [l for l, _ in inputs]}
+    return {"outputs": stats, "per_input": per_input, "inputs": [l for l, _ in inputs]}
 
 
 def main():
@@ -165,19 +188,23 @@ def main():
     failed = []
     for name, m in facts["models"].items():
         inputs = det_in if name == "pose_detection" else lm_in
-        res = check_model(name, m["tflite_path"], m["onnx_path"], inputs, m.get("removed_outputs", []))
+        res = check_model(name, m["tflite_path"], m["onnx_path"], inputs)
         results["models"][name] = res
         for out, st in res["outputs"].items():
-            ok = within_tolerance(st, args.tolerance)
+            st["tolerance"] = SEGMENTATION_TOLERANCE if out == SEGMENTATION else args.tolerance
+            ok = within_tolerance(st, st["tolerance"])
             if not ok:
                 failed.append(f"{name}/{out}")
             print(f"[check_agreement] {name:20s} {out:11s} {str(st['shape']):18s} "
                   f"max|diff| {st['max_abs_diff']:.3g} (vs ref kernels {st['max_abs_diff_vs_reference_kernels']:.3g}; "
                   f"tflite xnnpack vs ref {st['max_abs_diff_tflite_xnnpack_vs_reference']:.3g}"
-                  f") max|value| {st['max_abs_value']:.4g} {'ok' if ok else 'TOO LARGE'}", flush=True)
-        for out, st in res["removed_outputs"].items():
-            print(f"[check_agreement] {name:20s} {out:11s} {str(st['shape']):18s} "
-                  "removed from the ONNX model (not compared)", flush=True)
+                  f") max|value| {st['max_abs_value']:.4g} tolerance {st['tolerance']:g} "
+                  f"{'ok' if ok else 'TOO LARGE'}", flush=True)
+            if out == SEGMENTATION:
+                print(f"[check_agreement] {name:20s} {out:11s} sigmoid: max|diff| {st['max_abs_prob_diff']:.3g} "
+                      f"(tflite xnnpack vs ref {st['max_abs_prob_diff_tflite_xnnpack_vs_reference']:.3g}); "
+                      f"mask > 0.5 differs on {st['mask_pixels_differ']} of {st['mask_pixels']} pixels "
+                      f"(tflite xnnpack vs ref {st['mask_pixels_differ_tflite_xnnpack_vs_reference']})", flush=True)
         for p in res["per_input"]:
             print(f"[check_agreement]   {name}: {p}", flush=True)
     with open(args.out, "w") as f:

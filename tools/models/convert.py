@@ -14,12 +14,9 @@ package. This script:
   3. converts the detector and the lite/full landmark models with tf2onnx
      (opset 17, float32, NHWC inputs), puts each graph in a canonical form so
      that re-runs give identical bytes (see canonicalize), and checks the
-     input/output signatures;
-  4. cuts the segmentation branch out of the two landmark graphs (see prune):
-     onnx.utils.extract_model keeps Identity, Identity_1, Identity_3 and
-     Identity_4; the cut graph is canonicalised again, checked, and must give
-     bit-identical kept outputs to the uncut graph on real inputs;
-  5. writes facts (hashes, I/O) as JSON for the agreement check and model card.
+     input/output signatures; the landmark models keep all five outputs of
+     MediaPipe's graph, the segmentation mask Identity_2 included;
+  4. writes facts (hashes, I/O) as JSON for the agreement check and model card.
 """
 
 import argparse
@@ -37,11 +34,8 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
-import onnx.utils  # noqa: E402
 import tf2onnx  # noqa: E402
 from tensorflow.lite.python import schema_py_generated as schema  # noqa: E402
-
-from check_agreement import landmark_inputs  # noqa: E402  (same folder)
 
 OPSET = 17
 DETECTOR_NAME = "pose_detection.tflite"
@@ -62,15 +56,6 @@ EXPECTED = {
             ("Identity_4", [1, 117]),
         ],
     },
-}
-# The landmark models as shipped: the segmentation mask (Identity_2) is never used
-# by the tool, and onnxruntime runs the whole graph whatever outputs are fetched,
-# so its branch is cut out. The heatmap (Identity_3) stays: MediaPipe's landmark
-# refinement uses it.
-LANDMARK_KEEP = ["Identity", "Identity_1", "Identity_3", "Identity_4"]
-EXPECTED["pose_landmark_pruned"] = {
-    "inputs": EXPECTED["pose_landmark"]["inputs"],
-    "outputs": [o for o in EXPECTED["pose_landmark"]["outputs"] if o[0] in LANDMARK_KEEP],
 }
 
 
@@ -298,10 +283,10 @@ def canonicalize(model):
     return model
 
 
-def run_onnx(model_bytes, x, level=ort.GraphOptimizationLevel.ORT_ENABLE_ALL):
+def run_onnx(model_bytes, x):
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
-    so.graph_optimization_level = level
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     sess = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
     return dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {sess.get_inputs()[0].name: x})))
 
@@ -355,64 +340,12 @@ def to_onnx(tflite_path, what, expected):
     return model_proto
 
 
-def prune(uncut, uncut_path, cut_tmp_path, what, check_inputs):
-    """Cut a landmark graph down to LANDMARK_KEEP; returns the canonical cut ModelProto.
-
-    onnx.utils.extract_model does the cut (reachable nodes and initializers). Its
-    result carries shape-inferred value_info and its own producer/graph name; the
-    cut model instead keeps the uncut model's metadata (tf2onnx producer, opset
-    imports, IR version, no value_info, as canonicalize leaves it), with a note in
-    the graph doc_string. It is then canonicalised again (node order and positional
-    names follow the new, smaller graph), fully checked, and its outputs must be
-    bit-identical to the uncut graph's on every check input, with onnxruntime's
-    graph optimisations both on (ORT_ENABLE_ALL) and off (ORT_DISABLE_ALL).
-    """
-    onnx.utils.extract_model(uncut_path, cut_tmp_path, ["input_1"], LANDMARK_KEEP)
-    extracted = onnx.load(cut_tmp_path)
-    if list(extracted.functions) or list(extracted.graph.sparse_initializer):
-        sys.exit(f"{what}: extract_model produced functions or sparse initializers")
-    cut = onnx.ModelProto()
-    cut.CopyFrom(uncut)
-    g = cut.graph
-    del g.node[:]
-    g.node.extend(extracted.graph.node)
-    del g.initializer[:]
-    g.initializer.extend(extracted.graph.initializer)
-    del g.value_info[:]
-    outputs = {o.name: o for o in uncut.graph.output}
-    del g.output[:]
-    g.output.extend(outputs[n] for n in LANDMARK_KEEP)
-    removed = [o.name for o in uncut.graph.output if o.name not in LANDMARK_KEEP]
-    g.doc_string = f"{uncut.graph.doc_string}; output {', '.join(removed)} and its branch removed"
-    cut = canonicalize(cut)
-    onnx.checker.check_model(cut, full_check=True)
-    ins, outs = check_signature(cut, EXPECTED["pose_landmark_pruned"], what)
-
-    uncut_bytes, cut_bytes = uncut.SerializeToString(), cut.SerializeToString()
-    levels = [ort.GraphOptimizationLevel.ORT_ENABLE_ALL, ort.GraphOptimizationLevel.ORT_DISABLE_ALL]
-    for label, x in check_inputs:
-        for level in levels:
-            ref, got = run_onnx(uncut_bytes, x, level), run_onnx(cut_bytes, x, level)
-            if list(got) != LANDMARK_KEEP:
-                sys.exit(f"{what}: cut model outputs {list(got)}, expected {LANDMARK_KEEP}")
-            for n in LANDMARK_KEEP:
-                if ref[n].shape != got[n].shape or not np.array_equal(ref[n], got[n]):
-                    sys.exit(f"{what}: {n} differs from the uncut model on {label} ({level.name})")
-    log(f"  cut: {len(uncut.graph.node)} -> {len(cut.graph.node)} nodes, "
-        f"{len(uncut.graph.initializer)} -> {len(cut.graph.initializer)} initializers, removed {removed}; "
-        f"kept outputs bit-identical to the uncut model on {len(check_inputs)} inputs "
-        f"(ORT_ENABLE_ALL and ORT_DISABLE_ALL)")
-    return cut, removed, [label for label, _ in check_inputs], [lv.name for lv in levels]
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--package-dir", required=True, help="unpacked npm package (its package/ folder)")
     ap.add_argument("--work-dir", required=True, help="scratch folder for intermediate .tflite files")
     ap.add_argument("--out-dir", default="models", help="where the .onnx files go")
     ap.add_argument("--facts", required=True, help="JSON file to write facts to")
-    ap.add_argument("--fixtures", default="fixtures",
-                    help="real images for the bit-identity check of the cut landmark models")
     args = ap.parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     os.makedirs(args.out_dir, exist_ok=True)
@@ -434,35 +367,12 @@ def main():
         p = os.path.join(args.package_dir, name + ".tflite")
         jobs.append((name, p, p, EXPECTED["pose_landmark"]))
 
-    # Real landmark inputs (the agreement check's crops) plus one random input.
-    lm_check = landmark_inputs(args.fixtures)
-    lm_check.append(("a uniform random input in [-1, 1] (seed 1)",
-                     np.random.default_rng(1).uniform(-1, 1, size=(1, 256, 256, 3)).astype(np.float32)))
-
     for name, original, to_convert, expected in jobs:
         onnx_path = os.path.join(args.out_dir, name + ".onnx")
         model_proto = to_onnx(to_convert, onnx_path, expected)
-        extra = {}
-        if name in LANDMARK_MODELS:
-            uncut_path = os.path.join(args.work_dir, name + "_uncut.onnx")
-            with open(uncut_path, "wb") as f:
-                f.write(model_proto.SerializeToString())
-            cut, removed, labels, levels = prune(model_proto, uncut_path,
-                                                 os.path.join(args.work_dir, name + "_extracted.onnx"),
-                                                 onnx_path, lm_check)
-            extra["uncut"] = {"nodes": len(model_proto.graph.node),
-                              "initializers": len(model_proto.graph.initializer),
-                              "outputs": [o.name for o in model_proto.graph.output],
-                              "bytes": os.path.getsize(uncut_path), "sha256": sha256_file(uncut_path),
-                              "path": os.path.abspath(uncut_path)}
-            extra["removed_outputs"] = removed
-            extra["pruning_check"] = {"bit_identical": True, "inputs": labels, "ort_levels": levels,
-                                      "onnxruntime": ort.__version__}
-            model_proto = cut
         with open(onnx_path, "wb") as f:
             f.write(model_proto.SerializeToString())
         info = describe(model_proto)
-        info.update(extra)
         info.update({
             "tflite": os.path.basename(original),
             "tflite_sha256": sha256_file(original),

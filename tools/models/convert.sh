@@ -78,7 +78,7 @@ tar -xzf "$tarball" -C "$work"   # -> $work/package/
 export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONWARNINGS=ignore
 mkdir -p "$out"
 "$vpy" "$here/convert.py" --package-dir "$work/package" --work-dir "$work/tflite" \
-    --out-dir "$out" --facts "$work/facts.json" --fixtures fixtures
+    --out-dir "$out" --facts "$work/facts.json"
 "$vpy" "$here/check_agreement.py" --facts "$work/facts.json" --fixtures fixtures \
     --out "$work/agreement.json"
 "$vpy" "$here/model_card.py" --facts "$work/facts.json" --agreement "$work/agreement.json" \
