@@ -11,6 +11,7 @@
 use posture::assess::baseline::front_comparison;
 use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use posture::frames::{open_file, OpenOptions};
+use posture::measures::neck::NeckBand;
 use posture::measures::{measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures};
 use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
 use std::path::Path;
@@ -105,86 +106,99 @@ fn side_readings(scenes: &[Scene], c: Correction, held_out: bool) -> Vec<(&Scene
         .collect()
 }
 
-/// Least squares for `y = b0 + b1 x1 + b2 x2` (normal equations, Cramer's rule).
-fn least_squares(rows: &[(f64, f64, f64)]) -> Option<[f64; 3]> {
-    let mut m = [[0.0f64; 3]; 3];
-    let mut v = [0.0f64; 3];
-    for &(x1, x2, y) in rows {
-        let x = [1.0, x1, x2];
-        for i in 0..3 {
-            for j in 0..3 {
+/// Least squares for `y = b0 + b1 x1 + ... + bk xk` (normal equations, Gaussian elimination
+/// with partial pivoting); `None` when the columns are degenerate.
+fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
+    let n = K + 1;
+    let mut m = vec![vec![0.0f64; n + 1]; n];
+    for (xs, y) in rows {
+        let x: Vec<f64> = std::iter::once(1.0).chain(xs.iter().copied()).collect();
+        for i in 0..n {
+            for j in 0..n {
                 m[i][j] += x[i] * x[j];
             }
-            v[i] += x[i] * y;
+            m[i][n] += x[i] * y;
         }
     }
-    let det = |a: &[[f64; 3]; 3]| {
-        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-    };
-    let d = det(&m);
-    if d.abs() < 1e-9 {
-        return None;
-    }
-    Some(std::array::from_fn(|k| {
-        let mut a = m;
-        for (row, value) in a.iter_mut().zip(v) {
-            row[k] = value;
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+        if m[pivot][col].abs() < 1e-9 {
+            return None;
         }
-        det(&a) / d
-    }))
+        m.swap(col, pivot);
+        let pivot_row = m[col].clone();
+        for (r, row) in m.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (v, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *v -= f * p;
+                }
+            }
+        }
+    }
+    Some((0..n).map(|i| m[i][n] / m[i][i]).collect())
 }
 
-/// Calibration in the direction that keeps readings unbiased: the raw angle is regressed on the
-/// TRUE angle (exact on renders) and the far-shoulder lead, `raw = c + a * true + b * lead`, and
-/// inverted. The raw proxy moves only about 0.4 degrees per degree of true CVA (BlazePose's
-/// shoulder follows the head part of the way, its ear lags the tragus), so the inverse has a
-/// slope near 2.5 and amplifies the landmark noise. Regressing the true angle on the raw one
-/// instead would score a smaller error on these renders by pulling every reading towards their
-/// mean, and would then under-report every real difference and change by more than half.
-/// The C7 offsets are searched on a grid for the smallest training error.
+/// The calibration is a reduced-major-axis line: the true angle is regressed on the raw angle
+/// and the camera-height term by least squares, and the fitted line is then stretched about its
+/// mean so that the readings spread as much as the true angles do. Least squares alone pulls
+/// every reading towards the renders' mean (it under-reports real differences and changes by the
+/// share of variance it cannot explain); the inverse regression (raw on true) over-reports them
+/// by the same share and amplifies the landmark noise. The stretched line reports a true
+/// difference in full on average (held-out slope about 1) and lies between the two in error.
+/// The neck band is searched on a grid for the smallest training error.
 fn fit(scenes: &[Scene]) -> Correction {
     let median = |mut v: Vec<f32>| {
         v.sort_by(f32::total_cmp);
         v[v.len() / 2]
     };
+    let mean_sd = |v: &[f64]| {
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
+    };
     let mut best = (f32::INFINITY, Correction::IDENTITY);
-    for back in (0..=15).map(|i| i as f32 * 0.1) {
-        for up in (0..=15).map(|i| i as f32 * 0.1) {
+    for from in [0.2, 0.3, 0.4, 0.5, 0.6] {
+        for to in [0.6, 0.7, 0.8, 0.9, 1.0] {
+            if to <= from {
+                continue;
+            }
             let c = Correction {
-                c7_back_heads: back,
-                c7_up_heads: up,
+                neck_band: NeckBand { from, to },
                 ..Correction::IDENTITY
             };
             let train = side_readings(scenes, c, false);
             if train.len() < 20 {
                 continue;
             }
-            let rows: Vec<(f64, f64, f64)> = train
+            let rows: Vec<([f64; 2], f64)> = train
                 .iter()
                 .map(|(s, m)| {
                     (
+                        [m.cva_raw_deg as f64, m.far_shoulder_above_heads as f64],
                         s.true_cva as f64,
-                        m.far_shoulder_ahead_heads as f64,
-                        m.cva_raw_deg as f64,
                     )
                 })
                 .collect();
-            let Some([c0, a, b]) = least_squares(&rows) else {
+            let Some(b) = least_squares(&rows) else {
                 continue;
             };
-            if a < 0.1 {
+            let predicted: Vec<f64> = rows.iter().map(|(x, _)| b[0] + b[1] * x[0] + b[2] * x[1]).collect();
+            let truth: Vec<f64> = rows.iter().map(|(_, t)| *t).collect();
+            let ((mean_p, sd_p), (mean_t, sd_t)) = (mean_sd(&predicted), mean_sd(&truth));
+            if sd_p <= 0.0 {
                 continue;
             }
+            let stretch = sd_t / sd_p;
             let fitted = Correction {
-                cva_offset_deg: (-c0 / a) as f32,
-                cva_slope: (1.0 / a) as f32,
-                cva_deg_per_far_shoulder_ahead: (-b / a) as f32,
+                cva_offset_deg: (mean_t + stretch * (b[0] - mean_p)) as f32,
+                cva_slope: (stretch * b[1]) as f32,
+                cva_deg_per_far_shoulder_above: (stretch * b[2]) as f32,
                 ..c
             };
             let err = mae(&train
                 .iter()
-                .map(|(s, m)| (fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_ahead_heads), s.true_cva))
+                .map(|(s, m)| (fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_above_heads), s.true_cva))
                 .collect::<Vec<_>>());
             if err < best.0 {
                 best = (err, fitted);
@@ -205,8 +219,13 @@ fn fit(scenes: &[Scene]) -> Correction {
         best.0
     );
     println!(
-        "```rust\nc7_back_heads: {:.2},\nc7_up_heads: {:.2},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_ahead: {:.2},\nshoulder_offset_deg: {:.2},\n```\n",
-        c.c7_back_heads, c.c7_up_heads, c.cva_offset_deg, c.cva_slope, c.cva_deg_per_far_shoulder_ahead, shoulder_offset
+        "```rust\nneck_band: NeckBand {{ from: {:.1}, to: {:.1} }},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_above: {:.2},\nshoulder_offset_deg: {:.2},\n```\n",
+        c.neck_band.from,
+        c.neck_band.to,
+        c.cva_offset_deg,
+        c.cva_slope,
+        c.cva_deg_per_far_shoulder_above,
+        shoulder_offset
     );
     Correction {
         shoulder_offset_deg: shoulder_offset,
@@ -329,6 +348,16 @@ fn validate(scenes: &[Scene], c: Correction) {
             pct(clear_correct, clear.len()),
         );
     }
+    let shoulder: Vec<(f32, f32)> = held
+        .iter()
+        .map(|(s, m)| (m.shoulder_angle_deg, s.true_shoulder))
+        .collect();
+    println!(
+        "\nForward shoulder angle on the same {} held-out readings (not reported by posture yet): MAE {:.1} deg, slope read/true {:.2}.",
+        shoulder.len(),
+        mae(&shoulder),
+        slope(&shoulder)
+    );
 
     println!("\nWhy side renders gave no reading (all parts):\n");
     let mut why = std::collections::BTreeMap::<(String, Reason), usize>::new();
@@ -362,7 +391,7 @@ fn validate(scenes: &[Scene], c: Correction) {
     }
 
     println!("\nThe ten largest held-out errors within 10 deg:\n");
-    println!("| render | true CVA | read | far shoulder ahead (heads) |");
+    println!("| render | true CVA | read | far shoulder above (heads) |");
     println!("|---|---|---|---|");
     let mut worst: Vec<&(&Scene, SideMeasures)> = held.iter().collect();
     worst.sort_by(|a, b| {
@@ -373,7 +402,7 @@ fn validate(scenes: &[Scene], c: Correction) {
     for (s, m) in worst.iter().take(10) {
         println!(
             "| {} | {:.1} | {:.1} | {:+.2} |",
-            s.id, s.true_cva, m.cva_deg, m.far_shoulder_ahead_heads
+            s.id, s.true_cva, m.cva_deg, m.far_shoulder_above_heads
         );
     }
     front_tables(scenes, c, &thresholds);

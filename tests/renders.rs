@@ -87,7 +87,7 @@ fn held_out_side_renders_within_10_degrees() {
         .filter_map(|(id, r)| Some((r["cva_deg"].as_f64()?, by_id[id.as_str()]["cva_deg"].as_f64().unwrap())))
         .collect();
     assert!(
-        read.len() >= 40,
+        read.len() >= 45,
         "only {} of {} held-out renders read",
         read.len(),
         near.len()
@@ -99,11 +99,10 @@ fn held_out_side_renders_within_10_degrees() {
         read.len(),
         read.len()
     );
-    // Measured on this render set: MAE 5.5 degrees with the unbiased calibration (the 3 degree
-    // target is not met; see docs/measures.md). This guards against regressions of the pipeline
-    // or the correction.
-    assert!(mae <= 6.5, "held-out CVA MAE {mae:.2} deg");
-    assert!(correct as f64 >= 0.7 * read.len() as f64, "{correct}/{}", read.len());
+    // The targets (docs/measures.md): MAE at most 3 degrees, forward head vs normal at least 90%
+    // correct. Measured on this render set: 49 read, MAE 2.4 degrees, 45/49 correct.
+    assert!(mae <= 3.0, "held-out CVA MAE {mae:.2} deg");
+    assert!(correct as f64 >= 0.9 * read.len() as f64, "{correct}/{}", read.len());
     // Every render that gave no number says why.
     for (id, r) in &results {
         assert!(r["cva_deg"].is_number() || !r["reason"].is_null(), "{id}");

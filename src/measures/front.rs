@@ -131,7 +131,7 @@ mod tests {
             let p = posed(0.0, 0.03);
             let a = front_signals(&p, 0.0).unwrap();
             let sx = if mirror { -k } else { k };
-            let b = front_signals(&map_pixels(&p, |x, y| (x * sx + dx, y * k + dy)), 0.0).unwrap();
+            let b = front_signals(&map_pixels(&p, |x, y| (x * sx + dx, y * k + dy), |x, y| ((x - dx) / sx, (y - dy) / k)), 0.0).unwrap();
             prop_assert!((a.head_scale_ratio - b.head_scale_ratio).abs() < 1e-4);
             prop_assert!((a.ear_shoulder_drop - b.ear_shoulder_drop).abs() < 1e-4);
             prop_assert!((a.nose_drop - b.nose_drop).abs() < 1e-4);

@@ -19,6 +19,8 @@ pub enum Reason {
     FrontView,
     /// Side-on, but turned too far from an exact profile for the angles to be trusted.
     NotProfile,
+    /// The back of the neck, which places C7, is not outlined in the person mask.
+    NoNeckOutline,
     /// Front signals need the subject to face the camera.
     NotFrontal,
     /// The posture was changing too fast (a stream frame in the middle of a movement).
@@ -32,13 +34,14 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 12] = [
         Reason::NoPerson,
         Reason::MissingLandmarks,
         Reason::OutOfFrame,
         Reason::LowVisibility,
         Reason::FrontView,
         Reason::NotProfile,
+        Reason::NoNeckOutline,
         Reason::NotFrontal,
         Reason::Moving,
         Reason::Outlier,
@@ -55,6 +58,7 @@ impl Reason {
             Reason::LowVisibility => "low_visibility",
             Reason::FrontView => "front_view",
             Reason::NotProfile => "not_profile",
+            Reason::NoNeckOutline => "no_neck_outline",
             Reason::NotFrontal => "not_frontal",
             Reason::Moving => "moving",
             Reason::Outlier => "outlier",
@@ -72,6 +76,7 @@ impl Reason {
             Reason::LowVisibility => "ear, eye or shoulder hidden",
             Reason::FrontView => "facing the camera; angles need a side view",
             Reason::NotProfile => "not side-on enough",
+            Reason::NoNeckOutline => "back of the neck not outlined",
             Reason::NotFrontal => "not facing the camera",
             Reason::Moving => "moving",
             Reason::Outlier => "spike",

@@ -3,6 +3,7 @@
 //! ```text
 //! pose -> view (side-left / side-right / front / oblique / none, yaw)
 //!      -> gates (finite, in frame, visible, profile or frontal) -> side measures | front signals
+//!                                       (C7 from the neck's outline on the person mask: neck)
 //! ```
 //!
 //! Every frame gets both a side reading and a front reading, each either a value or the
@@ -13,6 +14,7 @@ pub mod correction;
 pub mod front;
 pub mod gates;
 pub mod geometry;
+pub mod neck;
 pub mod side;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -138,7 +140,10 @@ fn side_reading(
     if !gates::visible(pose, &near.required(), s.min_visibility) {
         return Err(Reason::LowVisibility);
     }
-    side_measures(pose, facing, s.camera_roll_deg, &s.correction).ok_or(Reason::MissingLandmarks)
+    side_measures(pose, facing, s.camera_roll_deg, &s.correction).map_err(|e| match e {
+        side::SideFailure::Landmarks => Reason::MissingLandmarks,
+        side::SideFailure::NeckOutline => Reason::NoNeckOutline,
+    })
 }
 
 fn front_reading(

@@ -6,16 +6,15 @@
 //! - tragus: the camera-side ear;
 //! - lateral eye canthus: the camera-side outer eye corner;
 //! - acromion: the camera-side shoulder;
-//! - C7 spinous process: the midpoint of the two shoulders moved back and up by fixed
-//!   fractions of the head length ([`Correction::c7_back_heads`], [`Correction::c7_up_heads`]),
-//!   because C7 sits behind and above the shoulder joints on the midline. The head length is the
-//!   distance ear to nose in the picture, a rigid length that does not change with posture.
+//! - C7 spinous process: the back of the neck on the person mask ([`super::neck`]).
 //!
-//! The raw angles are then corrected by the linear fit in [`Correction`], made on renders with
-//! known angles (docs/measures.md).
+//! The body scale is the head length, the distance ear to nose in the picture: a rigid length
+//! that does not change with posture. The raw angles are then corrected by the linear fit in
+//! [`Correction`], made on renders with known angles (docs/measures.md).
 
 use super::correction::Correction;
-use super::geometry::{elevation_deg, level_vector, offset_level, Facing, PointPx};
+use super::geometry::{elevation_deg, level_vector, Facing, PointPx};
+use super::neck::neck_outline_c7;
 use crate::pose::{index, Pose};
 
 /// Which landmarks stand for the clinical points on the camera side.
@@ -58,7 +57,8 @@ impl NearSide {
 pub struct SideMeasures {
     /// Craniovertebral angle estimate, corrected (degrees; smaller = head further forward).
     pub cva_deg: f32,
-    /// The uncorrected ear / C7-proxy angle, kept so that the correction can be re-fitted.
+    /// The uncorrected ear / C7-proxy angle in the picture, kept so that the correction can be
+    /// re-fitted.
     pub cva_raw_deg: f32,
     /// Forward shoulder angle estimate, C7 proxy -> acromion proxy, corrected (degrees;
     /// smaller = shoulders further forward).
@@ -73,50 +73,61 @@ pub struct SideMeasures {
     /// How far the far shoulder appears ahead of the near one, in head lengths: about 0 in an
     /// exact profile, positive when the camera is turned towards the face.
     pub far_shoulder_ahead_heads: f32,
+    /// How far the far shoulder appears above the near one, in head lengths: about 0 with the
+    /// camera at shoulder height, positive when it looks down from above.
+    pub far_shoulder_above_heads: f32,
+    /// The C7 proxy, in frame pixels (for drawing it).
+    pub c7_x_px: f32,
+    pub c7_y_px: f32,
 }
 
 pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
     PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px)
 }
 
-/// The C7 proxy for a subject facing `facing` (see the module docs).
-pub fn c7_proxy(pose: &Pose, facing: Facing, camera_roll_deg: f32, correction: &Correction) -> PointPx {
-    let near = NearSide::of(facing);
-    let head_length_px = point(pose, near.ear).distance_px(point(pose, index::NOSE));
-    let shoulders = point(pose, index::LEFT_SHOULDER).midpoint(point(pose, index::RIGHT_SHOULDER));
-    offset_level(
-        shoulders,
-        -correction.c7_back_heads * head_length_px,
-        correction.c7_up_heads * head_length_px,
-        facing,
-        camera_roll_deg,
-    )
+/// Why a side view gives no reading once the gates have passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SideFailure {
+    /// A needed landmark is not a finite point, or the head has no length.
+    Landmarks,
+    /// The back of the neck is not outlined in the person mask.
+    NeckOutline,
 }
 
-/// The side-view reading, or `None` when a needed landmark is not a finite point or the head
-/// has no length (the gates in [`super::gates`] say why first).
+/// The side-view reading, or why there is none.
 pub fn side_measures(
     pose: &Pose,
     facing: Facing,
     camera_roll_deg: f32,
     correction: &Correction,
-) -> Option<SideMeasures> {
+) -> Result<SideMeasures, SideFailure> {
     let near = NearSide::of(facing);
     let ear = point(pose, near.ear);
     let eye = point(pose, near.eye_outer);
     let shoulder = point(pose, near.shoulder);
     let far_shoulder = point(pose, near.far_shoulder);
     let head_length_px = ear.distance_px(point(pose, index::NOSE));
-    if !(head_length_px.is_finite() && head_length_px > 1.0) {
-        return None;
+    let finite = [ear, eye, shoulder, far_shoulder].iter().all(|p| p.is_finite());
+    if !(finite && head_length_px.is_finite() && head_length_px > 1.0) {
+        return Err(SideFailure::Landmarks);
     }
-    let c7 = c7_proxy(pose, facing, camera_roll_deg, correction);
+    let c7 = neck_outline_c7(
+        |p| pose.mask.probability_at(p.x, p.y),
+        ear,
+        shoulder,
+        correction.neck_band,
+        facing,
+        camera_roll_deg,
+        head_length_px,
+    )
+    .ok_or(SideFailure::NeckOutline)?;
     let cva_raw_deg = elevation_deg(c7, ear, facing, camera_roll_deg);
     let shoulder_angle_raw_deg = elevation_deg(c7, shoulder, facing, camera_roll_deg);
-    let far_shoulder_ahead_heads =
-        level_vector(shoulder, far_shoulder, facing, camera_roll_deg).forward_px / head_length_px;
+    let far_shoulder_lead = level_vector(shoulder, far_shoulder, facing, camera_roll_deg);
+    let far_shoulder_ahead_heads = far_shoulder_lead.forward_px / head_length_px;
+    let far_shoulder_above_heads = far_shoulder_lead.up_px / head_length_px;
     let measures = SideMeasures {
-        cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_ahead_heads),
+        cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_above_heads),
         cva_raw_deg,
         shoulder_angle_deg: correction.shoulder_angle_deg(shoulder_angle_raw_deg),
         shoulder_angle_raw_deg,
@@ -124,6 +135,9 @@ pub fn side_measures(
         forward_head_heads: level_vector(c7, ear, facing, camera_roll_deg).forward_px / head_length_px,
         head_length_px,
         far_shoulder_ahead_heads,
+        far_shoulder_above_heads,
+        c7_x_px: c7.x,
+        c7_y_px: c7.y,
     };
     let values = [
         measures.cva_deg,
@@ -131,7 +145,11 @@ pub fn side_measures(
         measures.head_tilt_deg,
         measures.forward_head_heads,
     ];
-    values.iter().all(|v| v.is_finite()).then_some(measures)
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(measures)
+    } else {
+        Err(SideFailure::Landmarks)
+    }
 }
 
 #[cfg(test)]
@@ -170,10 +188,17 @@ mod tests {
     fn nan_landmark_gives_no_reading() {
         let mut p = posed(90.0, 0.0);
         p.landmarks[index::NOSE].x_px = f32::NAN;
-        assert!(side_measures(&p, Facing::Left, 0.0, &C).is_none());
+        assert_eq!(side_measures(&p, Facing::Left, 0.0, &C), Err(SideFailure::Landmarks));
         let mut p = posed(90.0, 0.0);
         p.landmarks[index::LEFT_EAR].y_px = f32::INFINITY;
-        assert!(side_measures(&p, Facing::Left, 0.0, &C).is_none());
+        assert_eq!(side_measures(&p, Facing::Left, 0.0, &C), Err(SideFailure::Landmarks));
+    }
+
+    #[test]
+    fn no_neck_outline_gives_no_reading() {
+        let mut p = posed(90.0, 0.0);
+        p.mask = crate::pose::PersonMask::empty(p.roi);
+        assert_eq!(side_measures(&p, Facing::Left, 0.0, &C), Err(SideFailure::NeckOutline));
     }
 
     proptest! {
@@ -183,7 +208,7 @@ mod tests {
         ) {
             let p = posed(90.0, forward);
             let a = reading(&p, Facing::Left);
-            let b = reading(&map_pixels(&p, |x, y| (x * k + dx, y * k + dy)), Facing::Left);
+            let b = reading(&map_pixels(&p, |x, y| (x * k + dx, y * k + dy), |x, y| ((x - dx) / k, (y - dy) / k)), Facing::Left);
             prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2);
             prop_assert!((a.shoulder_angle_deg - b.shoulder_angle_deg).abs() < 1e-2);
             prop_assert!((a.head_tilt_deg - b.head_tilt_deg).abs() < 1e-2);
@@ -194,7 +219,7 @@ mod tests {
         fn mirror_image_reads_the_same(forward in 0.0f32..0.08, mirror_x in 0.0f32..1000.0) {
             // Mirroring a left profile gives a right profile of the same person.
             let p = posed(90.0, forward);
-            let mut m = map_pixels(&p, |x, y| (mirror_x - x, y));
+            let mut m = map_pixels(&p, |x, y| (mirror_x - x, y), |x, y| (mirror_x - x, y));
             m.landmarks.swap(index::LEFT_EAR, index::RIGHT_EAR);
             m.landmarks.swap(index::LEFT_EYE_OUTER, index::RIGHT_EYE_OUTER);
             m.landmarks.swap(index::LEFT_SHOULDER, index::RIGHT_SHOULDER);
@@ -209,7 +234,7 @@ mod tests {
             // Roll the picture so the true horizon rises to the right by `roll` degrees.
             let p = posed(90.0, forward);
             let (s, c) = roll.to_radians().sin_cos();
-            let rolled = map_pixels(&p, |x, y| (x * c + y * s, -x * s + y * c));
+            let rolled = map_pixels(&p, |x, y| (x * c + y * s, -x * s + y * c), |x, y| (x * c - y * s, x * s + y * c));
             let a = reading(&p, Facing::Left);
             let b = side_measures(&rolled, Facing::Left, roll, &C).unwrap();
             prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2, "{} {}", a.cva_deg, b.cva_deg);

@@ -1,7 +1,7 @@
 //! A synthetic subject for unit tests: a rigid upper-body model in metres, turned by a yaw
 //! and projected orthographically, so that tests can pose it exactly.
 
-use crate::pose::{index, Landmark, Pose, Roi, WorldLandmark, NUM_LANDMARKS};
+use crate::pose::{index, Landmark, PersonMask, Pose, Roi, WorldLandmark, NUM_LANDMARKS};
 
 /// Subject-frame points (x to the subject's left, y up, z forward), metres.
 fn body_points(head_forward_m: f32) -> [(f32, f32, f32); NUM_LANDMARKS] {
@@ -40,6 +40,33 @@ fn body_points(head_forward_m: f32) -> [(f32, f32, f32); NUM_LANDMARKS] {
     p
 }
 
+/// A segment's two ends and a radius: every point within the radius of the segment.
+type Capsule = ((f32, f32, f32), (f32, f32, f32), f32);
+
+/// The silhouette as capsules (subject frame, metres): torso, neck and head, so that the back
+/// of the neck can be found on the person mask.
+fn body_capsules(head_forward_m: f32) -> [Capsule; 3] {
+    let f = head_forward_m;
+    let head = |x: f32, y: f32, z: f32| (x, y - f * 0.3, z + f);
+    [
+        ((0.0, 0.05, -0.02), (0.0, 0.46, -0.04), 0.12),
+        ((0.0, 0.47, -0.035), head(0.0, 0.63, -0.005), 0.055),
+        (head(0.0, 0.70, 0.03), head(0.0, 0.70, 0.03), 0.1),
+    ]
+}
+
+/// Distance from `p` to the segment `a`-`b`.
+fn segment_distance(p: (f32, f32), a: (f32, f32), b: (f32, f32)) -> f32 {
+    let (ab, ap) = ((b.0 - a.0, b.1 - a.1), (p.0 - a.0, p.1 - a.1));
+    let len2 = ab.0 * ab.0 + ab.1 * ab.1;
+    let t = if len2 > 0.0 {
+        ((ap.0 * ab.0 + ap.1 * ab.1) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p.0 - a.0 - t * ab.0).hypot(p.1 - a.1 - t * ab.1)
+}
+
 /// Pixels per metre and the image point of the subject's hips.
 pub const SCALE_PX_PER_M: f32 = 400.0;
 pub const HIP_PX: (f32, f32) = (320.0, 420.0);
@@ -48,11 +75,16 @@ pub const HIP_PX: (f32, f32) = (320.0, 420.0);
 /// to the camera), its head pushed `head_forward_m` forward.
 pub fn posed(yaw_deg: f32, head_forward_m: f32) -> Pose {
     let (s, c) = yaw_deg.to_radians().sin_cos();
+    // Camera frame: x right, y down, z away from the camera; orthographic projection.
+    let camera = |(x, y, z): (f32, f32, f32)| (x * c - z * s, -y, -x * s - z * c);
+    let picture = |p: (f32, f32, f32)| {
+        let cam = camera(p);
+        (HIP_PX.0 + cam.0 * SCALE_PX_PER_M, HIP_PX.1 + cam.1 * SCALE_PX_PER_M)
+    };
     let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
     let mut world_landmarks = [WorldLandmark::default(); NUM_LANDMARKS];
-    for (i, (x, y, z)) in body_points(head_forward_m).into_iter().enumerate() {
-        // Camera frame: x right, y down, z away from the camera.
-        let cam = (x * c - z * s, -y, -x * s - z * c);
+    for (i, p) in body_points(head_forward_m).into_iter().enumerate() {
+        let cam = camera(p);
         world_landmarks[i] = WorldLandmark {
             x_m: cam.0,
             y_m: cam.1,
@@ -66,24 +98,54 @@ pub fn posed(yaw_deg: f32, head_forward_m: f32) -> Pose {
             presence: 0.99,
         };
     }
+    let roi = Roi {
+        center_x_px: HIP_PX.0,
+        center_y_px: HIP_PX.1 - 200.0,
+        size_px: 500.0,
+        rotation_rad: 0.0,
+    };
+    let capsules: Vec<_> = body_capsules(head_forward_m)
+        .into_iter()
+        .map(|(a, b, r)| (picture(a), picture(b), r * SCALE_PX_PER_M))
+        .collect();
+    // A soft edge two pixels wide, like the model's.
+    let mask = PersonMask::from_fn(roi, |x, y| {
+        capsules
+            .iter()
+            .map(|&(a, b, r)| (0.5 + (r - segment_distance((x, y), a, b)) / 2.0).clamp(0.0, 1.0))
+            .fold(0.0, f32::max)
+    });
     Pose {
         score: 0.99,
         landmarks,
         world_landmarks,
-        roi: Roi {
-            center_x_px: HIP_PX.0,
-            center_y_px: HIP_PX.1 - 200.0,
-            size_px: 500.0,
-            rotation_rad: 0.0,
-        },
+        roi,
+        mask,
     }
 }
 
-/// Apply `f` to every landmark's pixel position (for invariance tests).
-pub fn map_pixels(pose: &Pose, f: impl Fn(f32, f32) -> (f32, f32)) -> Pose {
+/// Apply `to` to every landmark's pixel position and to the person mask (for invariance
+/// tests); `from` is its inverse. The mask's ROI follows the map, so a similarity map (shift,
+/// scale, rotation, mirror) carries every mask cell onto a cell of the new one.
+pub fn map_pixels(pose: &Pose, to: impl Fn(f32, f32) -> (f32, f32), from: impl Fn(f32, f32) -> (f32, f32)) -> Pose {
     let mut out = pose.clone();
     for l in out.landmarks.iter_mut() {
-        (l.x_px, l.y_px) = f(l.x_px, l.y_px);
+        (l.x_px, l.y_px) = to(l.x_px, l.y_px);
     }
+    let r = pose.roi;
+    let centre = to(r.center_x_px, r.center_y_px);
+    let (u_end, v_end) = (r.crop_to_image(1.0, 0.5), r.crop_to_image(0.5, 1.0));
+    let (u_end, v_end) = (to(u_end.0, u_end.1), to(v_end.0, v_end.1));
+    let roi = Roi {
+        center_x_px: centre.0,
+        center_y_px: centre.1,
+        size_px: 2.0 * (u_end.0 - centre.0).hypot(u_end.1 - centre.1),
+        rotation_rad: (centre.0 - v_end.0).atan2(v_end.1 - centre.1),
+    };
+    out.roi = roi;
+    out.mask = PersonMask::from_fn(roi, |x, y| {
+        let (ox, oy) = from(x, y);
+        pose.mask.probability_at(ox, oy)
+    });
     out
 }

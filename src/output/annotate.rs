@@ -73,7 +73,7 @@ pub fn draw_pose(img: &mut RgbImage, pose: &Pose) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Landmark, Roi, WorldLandmark, NUM_LANDMARKS};
+    use crate::pose::{Landmark, PersonMask, Roi, WorldLandmark, NUM_LANDMARKS};
 
     #[test]
     fn drawing_marks_the_ear_and_survives_points_off_the_image() {
@@ -101,6 +101,12 @@ mod tests {
                 size_px: 30.0,
                 rotation_rad: 0.4,
             },
+            mask: PersonMask::empty(Roi {
+                center_x_px: 20.0,
+                center_y_px: 20.0,
+                size_px: 30.0,
+                rotation_rad: 0.4,
+            }),
         };
         let mut img = RgbImage::new(64, 64);
         draw_pose(&mut img, &pose);

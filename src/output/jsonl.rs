@@ -93,7 +93,7 @@ pub fn write_record(out: &mut dyn Write, source: &str, frame: &Frame, result: &P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pose::{Pose, Roi, NUM_LANDMARKS};
+    use crate::pose::{PersonMask, Pose, Roi, NUM_LANDMARKS};
 
     fn frame() -> Frame {
         Frame {
@@ -145,6 +145,12 @@ mod tests {
                 size_px: 1.0,
                 rotation_rad: 0.0,
             },
+            mask: PersonMask::empty(Roi {
+                center_x_px: 0.0,
+                center_y_px: 0.0,
+                size_px: 1.0,
+                rotation_rad: 0.0,
+            }),
         };
         let mut out = Vec::new();
         write_record(

@@ -371,6 +371,11 @@ mod tests {
                 Reason::FrontView | Reason::NoBaseline => one(posed(0.0, 0.0), ViewChoice::Auto),
                 Reason::NotProfile => one(posed(70.0, 0.0), ViewChoice::Auto),
                 Reason::NotFrontal => one(posed(90.0, 0.0), ViewChoice::Front),
+                Reason::NoNeckOutline => {
+                    let mut p = posed(90.0, 0.0);
+                    p.mask = crate::pose::PersonMask::empty(p.roi);
+                    one(p, ViewChoice::Side)
+                }
                 Reason::Moving => {
                     // The head pushed forward steadily over two seconds.
                     let poses: Vec<_> = (0..60).map(|i| Some(posed(90.0, i as f32 * 0.0015))).collect();

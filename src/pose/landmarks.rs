@@ -3,11 +3,13 @@
 //! Decoding follows MediaPipe's `tensors_to_pose_landmarks_and_segmentation.pbtxt`:
 //! coordinates come in crop pixels (0..256), visibility and presence as logits, a pose-presence
 //! probability gates the whole result, x and y are refined on the 64x64 heatmap (7x7 window),
-//! and world landmarks are rotated by the ROI's rotation.
+//! world landmarks are rotated by the ROI's rotation, and the segmentation logits become the
+//! subject's [`PersonMask`].
 
 use super::crop::{crop_to_tensor, Border};
 use super::roi::Roi;
 use super::runtime::{Model, RuntimeError};
+use super::segmentation::{PersonMask, MASK_SIDE};
 use super::{Landmark, WorldLandmark, NUM_LANDMARKS};
 use image::RgbImage;
 
@@ -27,6 +29,7 @@ pub struct RoiLandmarks {
     pub world_landmarks: [WorldLandmark; NUM_LANDMARKS],
     /// The two auxiliary points (hip centre and size point) that place the next ROI.
     pub auxiliary: [(f32, f32); 2],
+    pub mask: PersonMask,
 }
 
 impl RoiLandmarks {
@@ -95,14 +98,16 @@ impl LandmarkModel {
     /// Run the model on the prepared input; the raw outputs.
     pub fn infer(&mut self) -> Result<RawOutputs, RuntimeError> {
         let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
-        let names = ["Identity", "Identity_1", "Identity_3", "Identity_4"];
+        let names = ["Identity", "Identity_1", "Identity_2", "Identity_3", "Identity_4"];
         let raw = self.model.run(&shape, &self.input, &names, |out| RawOutputs {
             landmarks: out[0].to_vec(),
             presence: out[1].first().copied().unwrap_or(0.0),
-            heatmap: out[2].to_vec(),
-            world: out[3].to_vec(),
+            segmentation: out[2].to_vec(),
+            heatmap: out[3].to_vec(),
+            world: out[4].to_vec(),
         })?;
         if raw.landmarks.len() != MODEL_LANDMARKS * 5
+            || raw.segmentation.len() != MASK_SIDE * MASK_SIDE
             || raw.heatmap.len() != HEATMAP_SIDE * HEATMAP_SIDE * MODEL_LANDMARKS
             || raw.world.len() != MODEL_LANDMARKS * 3
         {
@@ -120,13 +125,15 @@ impl LandmarkModel {
     }
 }
 
-/// The landmark model's outputs that the pipeline uses (segmentation is not needed).
+/// The landmark model's outputs.
 #[derive(Debug, Clone)]
 pub struct RawOutputs {
     /// 39 x (x, y, z, visibility logit, presence logit), crop pixels.
     pub landmarks: Vec<f32>,
     /// Pose-presence probability.
     pub presence: f32,
+    /// 256 x 256 person-mask logits over the crop.
+    pub segmentation: Vec<f32>,
     /// 64 x 64 x 39 heatmap logits.
     pub heatmap: Vec<f32>,
     /// 39 x (x, y, z) metres.
@@ -169,6 +176,7 @@ pub fn decode(outputs: &RawOutputs, roi: &Roi) -> RoiLandmarks {
         landmarks,
         world_landmarks,
         auxiliary: [aux(33), aux(34)],
+        mask: PersonMask::from_logits(&outputs.segmentation, *roi).unwrap_or_else(|| PersonMask::empty(*roi)),
     }
 }
 
@@ -221,6 +229,7 @@ mod tests {
         let outputs = RawOutputs {
             landmarks: raw,
             presence: 0.9,
+            segmentation: vec![0.0; MASK_SIDE * MASK_SIDE],
             heatmap,
             world,
         };

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! frame -> detector (letterbox, anchors, weighted NMS) -> roi -> crop -> landmarks
-//!       -> projection to frame pixels -> tracker (next ROI from auxiliary points) -> smoothing
+//!       (+ person mask) -> projection to frame pixels -> tracker (next ROI from auxiliary points) -> smoothing
 //! ```
 //!
 //! [`Tracker`] runs the whole pipeline on a stream or on independent stills.
@@ -12,6 +12,7 @@ pub mod detector;
 pub mod landmarks;
 pub mod roi;
 pub mod runtime;
+pub mod segmentation;
 pub mod smoothing;
 pub mod tracker;
 
@@ -19,6 +20,7 @@ pub use detector::{Detection, Detector};
 pub use landmarks::LandmarkModel;
 pub use roi::Roi;
 pub use runtime::{LandmarkVariant, RuntimeError, SessionOptions};
+pub use segmentation::PersonMask;
 pub use smoothing::{OneEuroParams, Smoothing};
 pub use tracker::{SubjectRule, Tracker, TrackerConfig, TrackingMode};
 
@@ -123,6 +125,8 @@ pub struct Pose {
     pub world_landmarks: [WorldLandmark; NUM_LANDMARKS],
     /// The region the landmarks were read from.
     pub roi: Roi,
+    /// The subject's silhouette in that region.
+    pub mask: PersonMask,
 }
 
 /// What the pipeline found in one frame.

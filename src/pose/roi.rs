@@ -47,6 +47,16 @@ impl Roi {
         )
     }
 
+    /// The inverse of [`Self::crop_to_image`]: image pixels to normalised crop coordinates.
+    pub fn image_to_crop(&self, x_px: f32, y_px: f32) -> (f32, f32) {
+        let (dx, dy) = (x_px - self.center_x_px, y_px - self.center_y_px);
+        let (sin, cos) = self.rotation_rad.sin_cos();
+        (
+            0.5 + (cos * dx + sin * dy) / self.size_px,
+            0.5 + (-sin * dx + cos * dy) / self.size_px,
+        )
+    }
+
     /// Rotate a vector from crop orientation into image orientation (used for world landmarks).
     pub fn rotate(&self, x: f32, y: f32) -> (f32, f32) {
         let (sin, cos) = self.rotation_rad.sin_cos();
@@ -100,6 +110,21 @@ mod tests {
         assert_eq!(roi.crop_to_image(0.5, 0.5), (50.0, 60.0));
         assert_eq!(roi.crop_to_image(0.0, 0.0), (30.0, 40.0));
         assert_eq!(roi.crop_to_image(1.0, 1.0), (70.0, 80.0));
+    }
+
+    #[test]
+    fn image_to_crop_inverts_crop_to_image() {
+        let roi = Roi {
+            center_x_px: 50.0,
+            center_y_px: 60.0,
+            size_px: 40.0,
+            rotation_rad: 0.7,
+        };
+        for (u, v) in [(0.0, 0.0), (0.25, 0.9), (1.0, 0.5)] {
+            let (x, y) = roi.crop_to_image(u, v);
+            let (u2, v2) = roi.image_to_crop(x, y);
+            assert!((u - u2).abs() < 1e-5 && (v - v2).abs() < 1e-5, "{u},{v} -> {u2},{v2}");
+        }
     }
 
     #[test]

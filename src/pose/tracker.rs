@@ -222,6 +222,7 @@ impl Tracker {
                 landmarks: result.landmarks,
                 world_landmarks: result.world_landmarks,
                 roi,
+                mask: result.mask,
             }),
             other_people: self.other_people,
         }
