@@ -139,14 +139,17 @@ fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
     Some((0..n).map(|i| m[i][n] / m[i][i]).collect())
 }
 
-/// The calibration is a reduced-major-axis line: the true angle is regressed on the raw angle
-/// and the camera-height term by least squares, and the fitted line is then stretched about its
-/// mean so that the readings spread as much as the true angles do. Least squares alone pulls
-/// every reading towards the renders' mean (it under-reports real differences and changes by the
-/// share of variance it cannot explain); the inverse regression (raw on true) over-reports them
-/// by the same share and amplifies the landmark noise. The stretched line reports a true
-/// difference in full on average (held-out slope about 1) and lies between the two in error.
-/// The neck band is searched on a grid for the smallest training error.
+/// The calibration is least squares stretched to the truth's spread: the true angle is
+/// regressed on the raw angle and the camera-height term, and the fitted line (both terms) is
+/// then stretched about its mean so that the readings spread as much as the true angles do.
+/// Least squares alone pulls every reading towards the renders' mean (it under-reports real
+/// differences and changes by the share of variance it cannot explain); the inverse regression
+/// (raw on true) over-reports them by the same share and amplifies the landmark noise. The
+/// stretched line reports a true difference in full on average (held-out slope about 1) and lies
+/// between the two in error.
+///
+/// The neck band is searched on a grid for the smallest training error, every band scored on
+/// the same renders (those every band reads), so that no band wins by refusing hard renders.
 fn fit(scenes: &[Scene]) -> Correction {
     let median = |mut v: Vec<f32>| {
         v.sort_by(f32::total_cmp);
@@ -157,52 +160,63 @@ fn fit(scenes: &[Scene]) -> Correction {
         let mean = v.iter().sum::<f64>() / n;
         (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
     };
-    let mut best = (f32::INFINITY, Correction::IDENTITY);
-    for from in [0.2, 0.3, 0.4, 0.5, 0.6] {
-        for to in [0.6, 0.7, 0.8, 0.9, 1.0] {
-            if to <= from {
-                continue;
-            }
+    let bands: Vec<NeckBand> = [0.2, 0.3, 0.4, 0.5, 0.6]
+        .into_iter()
+        .flat_map(|from| {
+            [0.6, 0.7, 0.8, 0.9, 1.0]
+                .into_iter()
+                .filter(move |&to| to > from)
+                .map(move |to| NeckBand { from, to })
+        })
+        .collect();
+    let readings: Vec<(Correction, Vec<(&Scene, SideMeasures)>)> = bands
+        .iter()
+        .map(|&neck_band| {
             let c = Correction {
-                neck_band: NeckBand { from, to },
+                neck_band,
                 ..Correction::IDENTITY
             };
-            let train = side_readings(scenes, c, false);
-            if train.len() < 20 {
-                continue;
-            }
-            let rows: Vec<([f64; 2], f64)> = train
-                .iter()
-                .map(|(s, m)| {
-                    (
-                        [m.cva_raw_deg as f64, m.far_shoulder_above_heads as f64],
-                        s.true_cva as f64,
-                    )
-                })
-                .collect();
-            let Some(b) = least_squares(&rows) else {
-                continue;
-            };
-            let predicted: Vec<f64> = rows.iter().map(|(x, _)| b[0] + b[1] * x[0] + b[2] * x[1]).collect();
-            let truth: Vec<f64> = rows.iter().map(|(_, t)| *t).collect();
-            let ((mean_p, sd_p), (mean_t, sd_t)) = (mean_sd(&predicted), mean_sd(&truth));
-            if sd_p <= 0.0 {
-                continue;
-            }
-            let stretch = sd_t / sd_p;
-            let fitted = Correction {
-                cva_offset_deg: (mean_t + stretch * (b[0] - mean_p)) as f32,
-                cva_slope: (stretch * b[1]) as f32,
-                cva_deg_per_far_shoulder_above: (stretch * b[2]) as f32,
-                ..c
-            };
-            let err = mae(&train
-                .iter()
-                .map(|(s, m)| (fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_above_heads), s.true_cva))
-                .collect::<Vec<_>>());
-            if err < best.0 {
-                best = (err, fitted);
-            }
+            (c, side_readings(scenes, c, false))
+        })
+        .collect();
+    let read_by_all = |id: &str| readings.iter().all(|(_, r)| r.iter().any(|(s, _)| s.id == id));
+    let mut best = (f32::INFINITY, Correction::IDENTITY, 0);
+    for (c, all_read) in &readings {
+        let train: Vec<_> = all_read.iter().filter(|(s, _)| read_by_all(&s.id)).collect();
+        if train.len() < 20 {
+            continue;
+        }
+        let rows: Vec<([f64; 2], f64)> = train
+            .iter()
+            .map(|(s, m)| {
+                (
+                    [m.cva_raw_deg as f64, m.far_shoulder_above_heads as f64],
+                    s.true_cva as f64,
+                )
+            })
+            .collect();
+        let Some(b) = least_squares(&rows) else {
+            continue;
+        };
+        let predicted: Vec<f64> = rows.iter().map(|(x, _)| b[0] + b[1] * x[0] + b[2] * x[1]).collect();
+        let truth: Vec<f64> = rows.iter().map(|(_, t)| *t).collect();
+        let ((mean_p, sd_p), (mean_t, sd_t)) = (mean_sd(&predicted), mean_sd(&truth));
+        if sd_p <= 0.0 {
+            continue;
+        }
+        let stretch = sd_t / sd_p;
+        let fitted = Correction {
+            cva_offset_deg: (mean_t + stretch * (b[0] - mean_p)) as f32,
+            cva_slope: (stretch * b[1]) as f32,
+            cva_deg_per_far_shoulder_above: (stretch * b[2]) as f32,
+            ..*c
+        };
+        let err = mae(&train
+            .iter()
+            .map(|(s, m)| (fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_above_heads), s.true_cva))
+            .collect::<Vec<_>>());
+        if err < best.0 {
+            best = (err, fitted, train.len());
         }
     }
     let c = best.1;
@@ -214,9 +228,8 @@ fn fit(scenes: &[Scene]) -> Correction {
             .collect(),
     );
     println!(
-        "Fitted on {} training renders; training CVA MAE {:.2} deg.\n",
-        train.len(),
-        best.0
+        "Fitted on the {} training renders that every neck band reads; training CVA MAE {:.2} deg.\n",
+        best.2, best.0
     );
     println!(
         "```rust\nneck_band: NeckBand {{ from: {:.1}, to: {:.1} }},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_above: {:.2},\nshoulder_offset_deg: {:.2},\n```\n",
@@ -346,6 +359,18 @@ fn validate(scenes: &[Scene], c: Correction) {
             pct(correct, group.len()),
             clear.len(),
             pct(clear_correct, clear.len()),
+        );
+    }
+    for (side, tag) in [("left", "_L_"), ("right", "_R_")] {
+        let errors: Vec<f32> = held
+            .iter()
+            .filter(|(s, _)| s.id.contains(tag))
+            .map(|(s, m)| m.cva_deg - s.true_cva)
+            .collect();
+        println!(
+            "\nFacing {side}: {} held-out readings, CVA bias {:+.1} deg.",
+            errors.len(),
+            errors.iter().sum::<f32>() / errors.len().max(1) as f32
         );
     }
     let shoulder: Vec<(f32, f32)> = held

@@ -1,5 +1,5 @@
 //! The measures against renders with known angles (fixtures/renders/truth.json), through the
-//! real binary. What these assert, and the targets they do not yet meet, is in
+//! real binary. What these assert, and how the targets stand, is in
 //! docs/measures.md ("Validation on renders"); `cargo run --release --example
 //! validate_renders` prints the full table.
 
@@ -100,7 +100,7 @@ fn held_out_side_renders_within_10_degrees() {
         read.len()
     );
     // The targets (docs/measures.md): MAE at most 3 degrees, forward head vs normal at least 90%
-    // correct. Measured on this render set: 49 read, MAE 2.4 degrees, 45/49 correct.
+    // correct. Measured on this render set: 49 read, MAE 2.6 degrees, 47/49 correct.
     assert!(mae <= 3.0, "held-out CVA MAE {mae:.2} deg");
     assert!(correct as f64 >= 0.9 * read.len() as f64, "{correct}/{}", read.len());
     // Every render that gave no number says why.

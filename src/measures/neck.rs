@@ -124,6 +124,15 @@ mod tests {
     }
 
     #[test]
+    fn a_start_in_front_of_the_neck_walks_through_it() {
+        // The neck spans x = 60..90; the ear-shoulder line at x = 100 lies in front of it.
+        let neck = |p: PointPx| if (60.0..=90.0).contains(&p.x) { 1.0 } else { 0.0 };
+        let (ear, shoulder) = (PointPx::new(100.0, 100.0), PointPx::new(100.0, 150.0));
+        let c7 = neck_outline_c7(neck, ear, shoulder, BAND, Facing::Right, 0.0, 40.0).unwrap();
+        assert!((c7.x - 60.0).abs() < STEP_HEADS * 40.0, "{c7:?}");
+    }
+
+    #[test]
     fn no_outline_no_point() {
         let (ear, shoulder) = (PointPx::new(100.0, 100.0), PointPx::new(90.0, 150.0));
         // Nobody on the ear-shoulder line.

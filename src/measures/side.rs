@@ -23,7 +23,7 @@ pub struct NearSide {
     pub ear: usize,
     pub eye_outer: usize,
     pub shoulder: usize,
-    /// The other shoulder, whose apparent lead tells how far off profile the camera looks.
+    /// The other shoulder, whose apparent rise tells how far the camera looks down.
     pub far_shoulder: usize,
 }
 
@@ -70,15 +70,9 @@ pub struct SideMeasures {
     pub forward_head_heads: f32,
     /// The head length used as the body scale, in pixels.
     pub head_length_px: f32,
-    /// How far the far shoulder appears ahead of the near one, in head lengths: about 0 in an
-    /// exact profile, positive when the camera is turned towards the face.
-    pub far_shoulder_ahead_heads: f32,
     /// How far the far shoulder appears above the near one, in head lengths: about 0 with the
     /// camera at shoulder height, positive when it looks down from above.
     pub far_shoulder_above_heads: f32,
-    /// The C7 proxy, in frame pixels (for drawing it).
-    pub c7_x_px: f32,
-    pub c7_y_px: f32,
 }
 
 pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
@@ -123,9 +117,7 @@ pub fn side_measures(
     .ok_or(SideFailure::NeckOutline)?;
     let cva_raw_deg = elevation_deg(c7, ear, facing, camera_roll_deg);
     let shoulder_angle_raw_deg = elevation_deg(c7, shoulder, facing, camera_roll_deg);
-    let far_shoulder_lead = level_vector(shoulder, far_shoulder, facing, camera_roll_deg);
-    let far_shoulder_ahead_heads = far_shoulder_lead.forward_px / head_length_px;
-    let far_shoulder_above_heads = far_shoulder_lead.up_px / head_length_px;
+    let far_shoulder_above_heads = level_vector(shoulder, far_shoulder, facing, camera_roll_deg).up_px / head_length_px;
     let measures = SideMeasures {
         cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_above_heads),
         cva_raw_deg,
@@ -134,10 +126,7 @@ pub fn side_measures(
         head_tilt_deg: elevation_deg(ear, eye, facing, camera_roll_deg),
         forward_head_heads: level_vector(c7, ear, facing, camera_roll_deg).forward_px / head_length_px,
         head_length_px,
-        far_shoulder_ahead_heads,
         far_shoulder_above_heads,
-        c7_x_px: c7.x,
-        c7_y_px: c7.y,
     };
     let values = [
         measures.cva_deg,

@@ -6,7 +6,8 @@
 use super::landmarks::sigmoid;
 use super::roi::Roi;
 
-/// Side of the mask in cells; cell `(i, j)` covers crop pixel `(i, j)` of the model's input.
+/// Side of the mask in cells; cell `(i, j)` is crop pixel `(i, j)` of the model's input, which
+/// samples the frame at `roi.crop_to_image(i / 256, j / 256)` (`super::crop`).
 pub const MASK_SIDE: usize = 256;
 
 /// The subject's silhouette in the crop the landmarks were read from.
@@ -35,13 +36,13 @@ impl PersonMask {
         }
     }
 
-    /// A mask over `roi` whose cells take `probability(x_px, y_px)` at their centres.
+    /// A mask over `roi` whose cells take `probability(x_px, y_px)` where they sample the frame.
     pub fn from_fn(roi: Roi, probability: impl Fn(f32, f32) -> f32) -> PersonMask {
         let side = MASK_SIDE as f32;
         let mut cells = Vec::with_capacity(MASK_SIDE * MASK_SIDE);
         for row in 0..MASK_SIDE {
             for col in 0..MASK_SIDE {
-                let (x, y) = roi.crop_to_image((col as f32 + 0.5) / side, (row as f32 + 0.5) / side);
+                let (x, y) = roi.crop_to_image(col as f32 / side, row as f32 / side);
                 let p = probability(x, y).clamp(0.0, 1.0);
                 cells.push((p / (1.0 - p)).ln());
             }
@@ -53,12 +54,12 @@ impl PersonMask {
         &self.roi
     }
 
-    /// The person probability at a frame pixel, bilinear between cell centres; 0 outside the
-    /// crop.
+    /// The person probability at a frame pixel, bilinear between the cells' sample points; 0
+    /// outside the crop.
     pub fn probability_at(&self, x_px: f32, y_px: f32) -> f32 {
         let (u, v) = self.roi.image_to_crop(x_px, y_px);
         let side = MASK_SIDE as f32;
-        let (c, r) = (u * side - 0.5, v * side - 0.5);
+        let (c, r) = (u * side, v * side);
         if !(c.is_finite() && r.is_finite()) || c < -0.5 || r < -0.5 || c > side - 0.5 || r > side - 0.5 {
             return 0.0;
         }
@@ -92,9 +93,11 @@ mod tests {
         let mut logits = vec![-20.0f32; MASK_SIDE * MASK_SIDE];
         logits[100 * MASK_SIDE + 40] = 20.0; // row 100, column 40
         let mask = PersonMask::from_logits(&logits, roi()).unwrap();
-        let (x, y) = roi().crop_to_image(40.5 / 256.0, 100.5 / 256.0);
+        // Where the crop samples pixel (40, 100), and where a landmark at crop pixel (40, 100)
+        // lands (`crop_to_tensor`, `landmarks::decode`).
+        let (x, y) = roi().crop_to_image(40.0 / 256.0, 100.0 / 256.0);
         assert!(mask.probability_at(x, y) > 0.99);
-        let (x, y) = roi().crop_to_image(44.5 / 256.0, 100.5 / 256.0);
+        let (x, y) = roi().crop_to_image(44.0 / 256.0, 100.0 / 256.0);
         assert!(mask.probability_at(x, y) < 0.01);
         assert!(PersonMask::from_logits(&logits[1..], roi()).is_none());
     }
@@ -105,7 +108,7 @@ mod tests {
         let r = roi();
         let mask = PersonMask::from_fn(r, |x, y| if r.image_to_crop(x, y).0 < 0.5 { 1.0 } else { 0.0 });
         // Half way between the last person cell (127) and the first other (128).
-        let (x, y) = r.crop_to_image(128.0 / 256.0, 0.3);
+        let (x, y) = r.crop_to_image(127.5 / 256.0, 0.3);
         assert!((mask.probability_at(x, y) - 0.5).abs() < 1e-3);
         assert_eq!(mask.probability_at(-1000.0, 200.0), 0.0);
         assert_eq!(mask.probability_at(f32::NAN, 200.0), 0.0);
