@@ -36,8 +36,10 @@ impl PersonMask {
         }
     }
 
-    /// A mask over `roi` whose cells take `probability(x_px, y_px)` where they sample the frame.
-    pub fn from_fn(roi: Roi, probability: impl Fn(f32, f32) -> f32) -> PersonMask {
+    /// A mask over `roi` whose cells take `probability(x_px, y_px)` where they sample the frame
+    /// (synthetic subjects in tests).
+    #[cfg(test)]
+    pub(crate) fn from_fn(roi: Roi, probability: impl Fn(f32, f32) -> f32) -> PersonMask {
         let side = MASK_SIDE as f32;
         let mut cells = Vec::with_capacity(MASK_SIDE * MASK_SIDE);
         for row in 0..MASK_SIDE {
@@ -48,10 +50,6 @@ impl PersonMask {
             }
         }
         PersonMask { logits: cells, roi }
-    }
-
-    pub fn roi(&self) -> &Roi {
-        &self.roi
     }
 
     /// The person probability at a frame pixel, bilinear between the cells' sample points; 0
