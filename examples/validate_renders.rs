@@ -13,7 +13,7 @@ use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoi
 use posture::frames::{open_file, OpenOptions};
 use posture::measures::neck::NeckBand;
 use posture::measures::{measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures};
-use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
+use posture::pose::{index, LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
 use std::path::Path;
 
 struct Scene {
@@ -29,6 +29,11 @@ struct Scene {
     camera_anchor: Option<String>,
     true_cva: f32,
     true_shoulder: f32,
+    /// True points in the picture (side views): C7, the camera-side and the far acromion.
+    true_c7_px: (f32, f32),
+    true_acromion_px: [(f32, f32); 2],
+    /// +1 when the subject faces the picture's right, -1 left.
+    forward_x: f32,
     pose: Option<Pose>,
     size: (u32, u32),
 }
@@ -53,6 +58,13 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
         let str_of = |k: &str| s[k].as_str().unwrap_or("").to_string();
         let f = |k: &str| s[k].as_f64().unwrap_or(f64::NAN);
         let id = str_of("id");
+        let facing_left = str_of("facing_side") == "left";
+        let px = |p: &serde_json::Value| {
+            (
+                p[0].as_f64().unwrap_or(f64::NAN) as f32,
+                p[1].as_f64().unwrap_or(f64::NAN) as f32,
+            )
+        };
         let number = id
             .trim_start_matches('s')
             .split('_')
@@ -78,6 +90,13 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             camera_anchor: s["camera_anchor"].as_str().map(str::to_string),
             true_cva: f("cva_deg") as f32,
             true_shoulder: f("shoulder_angle_deg") as f32,
+            true_c7_px: px(&s["px"]["c7"]),
+            true_acromion_px: if facing_left {
+                [px(&s["px"]["acromion_L"]), px(&s["px"]["acromion_R"])]
+            } else {
+                [px(&s["px"]["acromion_R"]), px(&s["px"]["acromion_L"])]
+            },
+            forward_x: if facing_left { -1.0 } else { 1.0 },
             pose,
             size: (frame.image.width(), frame.image.height()),
         });
@@ -151,10 +170,6 @@ fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
 /// The neck band is searched on a grid for the smallest training error, every band scored on
 /// the same renders (those every band reads), so that no band wins by refusing hard renders.
 fn fit(scenes: &[Scene]) -> Correction {
-    let median = |mut v: Vec<f32>| {
-        v.sort_by(f32::total_cmp);
-        v[v.len() / 2]
-    };
     let mean_sd = |v: &[f64]| {
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
@@ -220,44 +235,108 @@ fn fit(scenes: &[Scene]) -> Correction {
         }
     }
     let c = best.1;
-    let train = side_readings(scenes, c, false);
-    let shoulder_offset = median(
-        train
-            .iter()
-            .map(|(s, m)| s.true_shoulder - m.shoulder_angle_raw_deg)
-            .collect(),
-    );
     println!(
         "Fitted on the {} training renders that every neck band reads; training CVA MAE {:.2} deg.\n",
         best.2, best.0
     );
     println!(
-        "```rust\nneck_band: NeckBand {{ from: {:.1}, to: {:.1} }},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_above: {:.2},\nshoulder_offset_deg: {:.2},\n```\n",
+        "```rust\nneck_band: NeckBand {{ from: {:.1}, to: {:.1} }},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_above: {:.2},\n```\n",
         c.neck_band.from,
         c.neck_band.to,
         c.cva_offset_deg,
         c.cva_slope,
         c.cva_deg_per_far_shoulder_above,
-        shoulder_offset
     );
     Correction {
-        shoulder_offset_deg: shoulder_offset,
         source: "fitted by examples/validate_renders.rs --fit",
         ..c
     }
 }
 
-/// Least-squares slope of the readings against the truth: 1 when a true difference shows in
-/// full, below 1 when readings are pulled together.
-fn slope(pairs: &[(f32, f32)]) -> f32 {
+/// Why posture reports no forward shoulder angle: for each candidate pair of points, the angle
+/// at the acromion point between the horizontal and the line to C7 (the truth's definition),
+/// mapped to the truth by a straight line fitted on the training readings and scored on the
+/// held-out ones.
+fn shoulder_evidence(scenes: &[Scene], c: Correction) {
+    type Candidate = fn(&Scene, &SideMeasures) -> f32;
+    fn angle(s: &Scene, c7: (f32, f32), acromion: (f32, f32)) -> f32 {
+        (acromion.1 - c7.1)
+            .atan2(s.forward_x * (acromion.0 - c7.0))
+            .to_degrees()
+    }
+    fn shoulder_landmark(s: &Scene) -> (f32, f32) {
+        let pose = s.pose.as_ref().expect("read renders have a pose");
+        let i = if s.forward_x < 0.0 {
+            index::LEFT_SHOULDER
+        } else {
+            index::RIGHT_SHOULDER
+        };
+        (pose.landmarks[i].x_px, pose.landmarks[i].y_px)
+    }
+    let candidates: [(&str, Candidate); 4] = [
+        ("posture's C7 proxy -> shoulder landmark", |_, m| {
+            m.shoulder_angle_raw_deg
+        }),
+        ("true C7 -> shoulder landmark", |s, _| {
+            angle(s, s.true_c7_px, shoulder_landmark(s))
+        }),
+        ("true C7 -> true camera-side acromion", |s, _| {
+            angle(s, s.true_c7_px, s.true_acromion_px[0])
+        }),
+        ("true C7 -> midpoint of both true acromia", |s, _| {
+            let [a, b] = s.true_acromion_px;
+            angle(s, s.true_c7_px, ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0))
+        }),
+    ];
+    let (train, held) = (side_readings(scenes, c, false), side_readings(scenes, c, true));
+    println!(
+        "\nForward shoulder angle (not reported: no acromion point), on the {} held-out readings:\n",
+        held.len()
+    );
+    println!("| points | correlation with the truth | MAE after a linear fit (deg) |");
+    println!("|---|---|---|");
+    for (name, candidate) in candidates {
+        let pairs = |set: &[(&Scene, SideMeasures)]| -> Vec<(f32, f32)> {
+            set.iter().map(|(s, m)| (candidate(s, m), s.true_shoulder)).collect()
+        };
+        let rows: Vec<([f64; 1], f64)> = pairs(&train).iter().map(|(x, t)| ([*x as f64], *t as f64)).collect();
+        let Some(b) = least_squares(&rows) else { continue };
+        let held_pairs = pairs(&held);
+        let fitted: Vec<(f32, f32)> = held_pairs
+            .iter()
+            .map(|(x, t)| ((b[0] + b[1] * *x as f64) as f32, *t))
+            .collect();
+        println!("| {name} | {:.2} | {:.1} |", correlation(&held_pairs), mae(&fitted));
+    }
+    let spread: Vec<f32> = held.iter().map(|(s, _)| s.true_shoulder).collect();
+    let mean = spread.iter().sum::<f32>() / spread.len().max(1) as f32;
+    let sd = (spread.iter().map(|t| (t - mean).powi(2)).sum::<f32>() / spread.len().max(1) as f32).sqrt();
+    println!("\nThe true angles themselves spread with an SD of {sd:.1} deg.");
+}
+
+/// Sums of the centred cross products and squares of the pairs: (cov, var of .0, var of .1),
+/// each times n.
+fn moments(pairs: &[(f32, f32)]) -> (f32, f32, f32) {
     let n = pairs.len() as f32;
-    let (mr, mt) = (
+    let (ma, mb) = (
         pairs.iter().map(|p| p.0).sum::<f32>() / n,
         pairs.iter().map(|p| p.1).sum::<f32>() / n,
     );
-    let cov: f32 = pairs.iter().map(|(r, t)| (r - mr) * (t - mt)).sum();
-    let var: f32 = pairs.iter().map(|(_, t)| (t - mt).powi(2)).sum();
-    cov / var
+    pairs.iter().fold((0.0, 0.0, 0.0), |(c, va, vb), (a, b)| {
+        (c + (a - ma) * (b - mb), va + (a - ma).powi(2), vb + (b - mb).powi(2))
+    })
+}
+
+fn correlation(pairs: &[(f32, f32)]) -> f32 {
+    let (cov, va, vb) = moments(pairs);
+    cov / (va * vb).sqrt()
+}
+
+/// Least-squares slope of the readings against the truth: 1 when a true difference shows in
+/// full, below 1 when readings are pulled together.
+fn slope(pairs: &[(f32, f32)]) -> f32 {
+    let (cov, _, var_truth) = moments(pairs);
+    cov / var_truth
 }
 
 fn side_table(scenes: &[Scene], c: Correction) {
@@ -373,16 +452,7 @@ fn validate(scenes: &[Scene], c: Correction) {
             errors.iter().sum::<f32>() / errors.len().max(1) as f32
         );
     }
-    let shoulder: Vec<(f32, f32)> = held
-        .iter()
-        .map(|(s, m)| (m.shoulder_angle_deg, s.true_shoulder))
-        .collect();
-    println!(
-        "\nForward shoulder angle on the same {} held-out readings (not reported by posture yet): MAE {:.1} deg, slope read/true {:.2}.",
-        shoulder.len(),
-        mae(&shoulder),
-        slope(&shoulder)
-    );
+    shoulder_evidence(scenes, c);
 
     println!("\nWhy side renders gave no reading (all parts):\n");
     let mut why = std::collections::BTreeMap::<(String, Reason), usize>::new();

@@ -6,11 +6,12 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-const CONTRACT: [&str; 11] = [
+const CONTRACT: [&str; 12] = [
     "input",
     "view",
     "cva_deg",
     "shoulder_angle_deg",
+    "shoulder_angle_reason",
     "head_tilt_deg",
     "classification",
     "quality",
@@ -61,6 +62,7 @@ fn frontal_stills_are_front_view_with_no_angle_and_the_reason() {
         assert_eq!(r["view"], "front", "{r}");
         assert!(r["cva_deg"].is_null() && r["shoulder_angle_deg"].is_null(), "{r}");
         assert_eq!(r["reason"], "front_view");
+        assert_eq!(r["shoulder_angle_reason"], "front_view");
         assert_eq!(reason_count(r, "front_view"), 1);
         // Without a baseline a frontal picture is not classified, and says so.
         assert!(r["classification"]["forward_head"].is_null());
@@ -77,6 +79,9 @@ fn the_walker_in_side_view_gets_a_plausible_cva() {
     let r = &recs[0];
     assert_eq!(r["view"], "side-left", "{r}");
     let cva = r["cva_deg"].as_f64().expect("a CVA");
+    // No side view has a point for the acromion, and the record says so.
+    assert!(r["shoulder_angle_deg"].is_null() && r["classification"]["rounded_shoulders"].is_null());
+    assert_eq!(r["shoulder_angle_reason"], "no_acromion", "{r}");
     // A young adult walking upright should read about 45-60 (Dimitriadis 2023). She reads
     // about 33: her ponytail hangs over the back of her neck, so the person mask's neck
     // outline, which places C7, lies behind her neck (docs/measures.md, "Real fixtures").

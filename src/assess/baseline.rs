@@ -18,7 +18,6 @@ pub const FORMAT: u32 = 1;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SideBaseline {
     pub cva_deg: Estimate,
-    pub shoulder_angle_deg: Estimate,
     pub head_tilt_deg: Estimate,
 }
 
@@ -48,7 +47,6 @@ impl Baseline {
     pub fn from_summary(summary: &Summary, inputs: Vec<String>) -> Result<Baseline, BaselineError> {
         let side = summary.side.as_ref().map(|s| SideBaseline {
             cva_deg: s.cva_deg,
-            shoulder_angle_deg: s.shoulder_angle_deg,
             head_tilt_deg: s.head_tilt_deg,
         });
         if side.is_none() && summary.front.is_none() {

@@ -72,7 +72,6 @@ impl Estimate {
 pub struct SideSummary {
     pub cva_deg: Estimate,
     pub cva_raw_deg: Estimate,
-    pub shoulder_angle_deg: Estimate,
     pub head_tilt_deg: Estimate,
     pub forward_head_heads: Estimate,
     /// Share of used frames in each forward-head class.
@@ -203,7 +202,6 @@ fn side_summary(kept: &[(f64, crate::measures::SideMeasures)], thresholds: &Thre
     Some(SideSummary {
         cva_deg: of(&|m| m.cva_deg)?,
         cva_raw_deg: of(&|m| m.cva_raw_deg)?,
-        shoulder_angle_deg: of(&|m| m.shoulder_angle_deg)?,
         head_tilt_deg: of(&|m| m.head_tilt_deg)?,
         forward_head_heads: of(&|m| m.forward_head_heads)?,
         class_shares,

@@ -38,9 +38,6 @@ pub struct Thresholds {
     pub cva_borderline_half_width_deg: f32,
     /// CVA below this is moderate-to-severe (Mostafaee et al., PMID 36036498).
     pub cva_severe_deg: f32,
-    /// Forward shoulder angle (C7 -> acromion above the horizontal) below this is rounded
-    /// shoulders (Ruivo 2014; smaller = more protracted).
-    pub shoulder_rounded_deg: f32,
     /// Changes smaller than this are within measurement noise whatever the intervals say
     /// (photogrammetric CVA MDC is 2-5.5 degrees, measurement.md section 1.5).
     pub min_detectable_change_deg: f32,
@@ -52,7 +49,6 @@ impl Default for Thresholds {
             cva_forward_deg: 50.0,
             cva_borderline_half_width_deg: 2.0,
             cva_severe_deg: 45.5,
-            shoulder_rounded_deg: 52.0,
             min_detectable_change_deg: 5.0,
         }
     }
@@ -74,12 +70,6 @@ impl Thresholds {
             ForwardHead::Normal
         })
     }
-
-    pub fn rounded_shoulders(&self, shoulder_angle_deg: f32) -> Option<bool> {
-        shoulder_angle_deg
-            .is_finite()
-            .then_some(shoulder_angle_deg < self.shoulder_rounded_deg)
-    }
 }
 
 #[cfg(test)]
@@ -97,13 +87,5 @@ mod tests {
         assert_eq!(t.forward_head(45.5), Some(ForwardHead::Forward));
         assert_eq!(t.forward_head(45.4), Some(ForwardHead::Severe));
         assert_eq!(t.forward_head(f32::NAN), None);
-    }
-
-    #[test]
-    fn rounded_shoulders_below_52() {
-        let t = Thresholds::default();
-        assert_eq!(t.rounded_shoulders(51.0), Some(true));
-        assert_eq!(t.rounded_shoulders(52.0), Some(false));
-        assert_eq!(t.rounded_shoulders(f32::INFINITY), None);
     }
 }

@@ -46,7 +46,7 @@ fn parse_max_yaw(s: &str) -> Result<f32, String> {
 #[command(
     after_help = "Each input (image, video, or camera:N) gets one result, even when it cannot be measured \
 (then the numbers are null and `reason` says why). With --json, one JSON object per input, a line each: input, view, \
-cva_deg, shoulder_angle_deg, head_tilt_deg, classification, quality {frames_total, frames_used, reasons}, ci95, \
+cva_deg, shoulder_angle_deg (null, shoulder_angle_reason says why), head_tilt_deg, classification, quality {frames_total, frames_used, reasons}, ci95, \
 change_from_baseline, provenance. Definitions, thresholds and the validation are in docs/measures.md.\n\nExit status: \
 1 when an input could not be read or showed no person."
 )]

@@ -1,16 +1,17 @@
-//! The C7 model's band and the linear correction from raw picture angles to clinical angles.
+//! The C7 model's band and the linear correction from the raw picture angle to the clinical CVA.
 //!
 //! BlazePose's ear is not the tragus, the outline of the neck is not the spinous process, and a
 //! camera above the subject or a few degrees off profile changes the angles a picture shows, so
-//! the raw angles are biased. [`Correction::FITTED`] was fitted on the training part of the
+//! the raw angle is biased. [`Correction::FITTED`] was fitted on the training part of the
 //! renders in `fixtures/renders/` (true angles from skin points of the posed mesh);
 //! docs/measures.md has the fit, its held-out error, and the command that regenerates both
 //! (`cargo run --release --example validate_renders`).
 
 use super::neck::NeckBand;
 
-/// The neck band and a linear map per angle: `true = offset + slope * raw` (plus, for the CVA,
-/// a term for the camera's height).
+/// The neck band and a linear map of the CVA: `true = offset + slope * raw`, plus a term for the
+/// camera's height. (The forward shoulder angle has no correction because it has no proxy:
+/// [`super::Reason::NoAcromion`].)
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Correction {
     /// Where the C7 proxy samples the back of the neck (see [`super::neck`]).
@@ -21,8 +22,6 @@ pub struct Correction {
     /// one. A camera above the subject looks down on the near ear, which lies to the side of the
     /// midline, and lowers it in the picture; the far shoulder rising says how far above it is.
     pub cva_deg_per_far_shoulder_above: f32,
-    pub shoulder_offset_deg: f32,
-    pub shoulder_slope: f32,
     /// What the fit was made on.
     pub source: &'static str,
 }
@@ -37,18 +36,12 @@ impl Correction {
         cva_offset_deg: 0.0,
         cva_slope: 1.0,
         cva_deg_per_far_shoulder_above: 0.0,
-        shoulder_offset_deg: 0.0,
-        shoulder_slope: 1.0,
         source: "none (raw picture angles)",
     };
 
     /// `far_shoulder_above_heads`: see [`Self::cva_deg_per_far_shoulder_above`].
     pub fn cva_deg(&self, raw_deg: f32, far_shoulder_above_heads: f32) -> f32 {
         self.cva_offset_deg + self.cva_slope * raw_deg + self.cva_deg_per_far_shoulder_above * far_shoulder_above_heads
-    }
-
-    pub fn shoulder_angle_deg(&self, raw_deg: f32) -> f32 {
-        self.shoulder_offset_deg + self.shoulder_slope * raw_deg
     }
 }
 
@@ -61,8 +54,6 @@ impl Correction {
         cva_offset_deg: -9.02,
         cva_slope: 1.312,
         cva_deg_per_far_shoulder_above: 6.05,
-        shoulder_offset_deg: 102.52,
-        shoulder_slope: 1.0,
         source: "renders in fixtures/renders (training part), examples/validate_renders.rs --fit",
     };
 }

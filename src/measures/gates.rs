@@ -21,6 +21,10 @@ pub enum Reason {
     NotProfile,
     /// The back of the neck, which places C7, is not outlined in the person mask.
     NoNeckOutline,
+    /// The forward shoulder angle needs the acromion, and no point in a side view stands for
+    /// it: BlazePose's shoulder does not follow protraction, and the acromion lies inside the
+    /// silhouette (docs/measures.md). Said of every side-view input.
+    NoAcromion,
     /// Front signals need the subject to face the camera.
     NotFrontal,
     /// The posture was changing too fast (a stream frame in the middle of a movement).
@@ -34,7 +38,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::NoPerson,
         Reason::MissingLandmarks,
         Reason::OutOfFrame,
@@ -42,6 +46,7 @@ impl Reason {
         Reason::FrontView,
         Reason::NotProfile,
         Reason::NoNeckOutline,
+        Reason::NoAcromion,
         Reason::NotFrontal,
         Reason::Moving,
         Reason::Outlier,
@@ -59,6 +64,7 @@ impl Reason {
             Reason::FrontView => "front_view",
             Reason::NotProfile => "not_profile",
             Reason::NoNeckOutline => "no_neck_outline",
+            Reason::NoAcromion => "no_acromion",
             Reason::NotFrontal => "not_frontal",
             Reason::Moving => "moving",
             Reason::Outlier => "outlier",
@@ -77,6 +83,7 @@ impl Reason {
             Reason::FrontView => "facing the camera; angles need a side view",
             Reason::NotProfile => "not side-on enough",
             Reason::NoNeckOutline => "back of the neck not outlined",
+            Reason::NoAcromion => "shoulder angle not measured (no acromion point in a side view)",
             Reason::NotFrontal => "not facing the camera",
             Reason::Moving => "moving",
             Reason::Outlier => "spike",

@@ -5,7 +5,8 @@
 //! Landmark proxies (BlazePose has neither a tragus nor a C7 point):
 //! - tragus: the camera-side ear;
 //! - lateral eye canthus: the camera-side outer eye corner;
-//! - acromion: the camera-side shoulder;
+//! - acromion: none (the camera-side shoulder landmark is the shoulder joint, which does not
+//!   follow protraction, so no forward shoulder angle is reported: `Reason::NoAcromion`);
 //! - C7 spinous process: the back of the neck on the person mask ([`super::neck`]).
 //!
 //! The body scale is the head length, the distance ear to nose in the picture: a rigid length
@@ -60,9 +61,10 @@ pub struct SideMeasures {
     /// The uncorrected ear / C7-proxy angle in the picture, kept so that the correction can be
     /// re-fitted.
     pub cva_raw_deg: f32,
-    /// Forward shoulder angle estimate, C7 proxy -> acromion proxy, corrected (degrees;
-    /// smaller = shoulders further forward).
-    pub shoulder_angle_deg: f32,
+    /// C7 proxy -> camera-side shoulder landmark, above the horizontal towards the face
+    /// (degrees). Not reported as a forward shoulder angle: the landmark is the shoulder joint,
+    /// which does not follow protraction (`Reason::NoAcromion`); `examples/validate_renders.rs`
+    /// prints the evidence.
     pub shoulder_angle_raw_deg: f32,
     /// Ear -> outer eye corner above the horizontal (degrees; looking down lowers it).
     pub head_tilt_deg: f32,
@@ -121,7 +123,6 @@ pub fn side_measures(
     let measures = SideMeasures {
         cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_above_heads),
         cva_raw_deg,
-        shoulder_angle_deg: correction.shoulder_angle_deg(shoulder_angle_raw_deg),
         shoulder_angle_raw_deg,
         head_tilt_deg: elevation_deg(ear, eye, facing, camera_roll_deg),
         forward_head_heads: level_vector(c7, ear, facing, camera_roll_deg).forward_px / head_length_px,
@@ -130,7 +131,7 @@ pub fn side_measures(
     };
     let values = [
         measures.cva_deg,
-        measures.shoulder_angle_deg,
+        measures.shoulder_angle_raw_deg,
         measures.head_tilt_deg,
         measures.forward_head_heads,
     ];
@@ -169,7 +170,7 @@ mod tests {
             let right = reading(&posed(-90.0, forward), Facing::Right);
             assert!((left.cva_deg - right.cva_deg).abs() < 1e-3, "{left:?} {right:?}");
             assert!((left.head_tilt_deg - right.head_tilt_deg).abs() < 1e-3);
-            assert!((left.shoulder_angle_deg - right.shoulder_angle_deg).abs() < 1e-3);
+            assert!((left.shoulder_angle_raw_deg - right.shoulder_angle_raw_deg).abs() < 1e-3);
         }
     }
 
@@ -199,7 +200,7 @@ mod tests {
             let a = reading(&p, Facing::Left);
             let b = reading(&map_pixels(&p, |x, y| (x * k + dx, y * k + dy), |x, y| ((x - dx) / k, (y - dy) / k)), Facing::Left);
             prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2);
-            prop_assert!((a.shoulder_angle_deg - b.shoulder_angle_deg).abs() < 1e-2);
+            prop_assert!((a.shoulder_angle_raw_deg - b.shoulder_angle_raw_deg).abs() < 1e-2);
             prop_assert!((a.head_tilt_deg - b.head_tilt_deg).abs() < 1e-2);
             prop_assert!((a.forward_head_heads - b.forward_head_heads).abs() < 1e-3);
         }
@@ -215,7 +216,7 @@ mod tests {
             let a = reading(&p, Facing::Left);
             let b = reading(&m, Facing::Right);
             prop_assert!((a.cva_deg - b.cva_deg).abs() < 1e-2);
-            prop_assert!((a.shoulder_angle_deg - b.shoulder_angle_deg).abs() < 1e-2);
+            prop_assert!((a.shoulder_angle_raw_deg - b.shoulder_angle_raw_deg).abs() < 1e-2);
         }
 
         #[test]

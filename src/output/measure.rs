@@ -44,7 +44,6 @@ pub struct Quality {
 #[derive(Debug, Clone, Serialize)]
 pub struct Intervals {
     pub cva_deg: Option<(f32, f32)>,
-    pub shoulder_angle_deg: Option<(f32, f32)>,
     pub head_tilt_deg: Option<(f32, f32)>,
 }
 
@@ -53,7 +52,11 @@ pub struct MeasureRecord {
     pub input: String,
     pub view: View,
     pub cva_deg: Option<f32>,
+    /// Always null, and `shoulder_angle_reason` says why.
     pub shoulder_angle_deg: Option<f32>,
+    /// Why `shoulder_angle_deg` is null: `no_acromion` for side views, `front_view` for front
+    /// ones, `unreadable_input`.
+    pub shoulder_angle_reason: Reason,
     pub head_tilt_deg: Option<f32>,
     /// Ear ahead of the C7 proxy, in head lengths.
     pub forward_head_heads: Option<f32>,
@@ -132,15 +135,14 @@ impl MeasureRecord {
         } else {
             Classification {
                 forward_head: cva.and_then(|c| thresholds.forward_head(c)),
-                // No side-view proxy of the forward shoulder angle has been validated: on the
-                // renders its error was tens of degrees (docs/measures.md), so none is reported.
+                // From the side only the forward shoulder angle could say this, and it has no
+                // acromion point (Reason::NoAcromion).
                 rounded_shoulders: None,
                 looking_down: None,
             }
         };
         let ci95 = side.filter(|s| s.cva_deg.ci95.is_some()).map(|_| Intervals {
             cva_deg: ci(|s| &s.cva_deg),
-            shoulder_angle_deg: None,
             head_tilt_deg: ci(|s| &s.head_tilt_deg),
         });
         let change_from_baseline = match (side_changes, front) {
@@ -164,6 +166,11 @@ impl MeasureRecord {
             view: summary.view,
             cva_deg: cva,
             shoulder_angle_deg: None,
+            shoulder_angle_reason: if summary.view == View::Front {
+                Reason::FrontView
+            } else {
+                Reason::NoAcromion
+            },
             head_tilt_deg: median(|s| &s.head_tilt_deg),
             forward_head_heads: side.map(|s| (s.forward_head_heads.median * 100.0).round() / 100.0),
             classification,
@@ -196,6 +203,7 @@ impl MeasureRecord {
             view: View::None,
             cva_deg: None,
             shoulder_angle_deg: None,
+            shoulder_angle_reason: Reason::UnreadableInput,
             head_tilt_deg: None,
             forward_head_heads: None,
             classification: Classification::default(),
@@ -232,13 +240,6 @@ impl MeasureRecord {
                     s.push_str(&format!(" {}", describe_class(c)));
                 }
                 parts.push(s);
-                if let Some(sa) = self.shoulder_angle_deg {
-                    let rounded = self.classification.rounded_shoulders == Some(true);
-                    parts.push(format!(
-                        "shoulder angle {sa:.1}°{}",
-                        if rounded { " (rounded)" } else { "" }
-                    ));
-                }
                 if let Some(t) = self.head_tilt_deg {
                     parts.push(format!("head tilt {t:.1}°"));
                 }
@@ -390,6 +391,16 @@ mod tests {
                     MeasureRecord::unreadable("x", "bad".into(), provenance())
                         .quality
                         .reasons
+                }
+                Reason::NoAcromion => {
+                    let frames = [TimedMeasure {
+                        timestamp_ms: 0.0,
+                        measure: measure_frame(Some(&posed(90.0, 0.0)), (640, 480), &MeasureSettings::default()),
+                    }];
+                    let t = Thresholds::default();
+                    let summary = summarize(&frames, ViewChoice::Auto, &t);
+                    let r = MeasureRecord::from_summary("x", &summary, &t, None, None, false, provenance());
+                    BTreeMap::from([(r.shoulder_angle_reason, 1)])
                 }
             };
             assert!(reasons.contains_key(&reason), "{reason:?} not produced: {reasons:?}");
