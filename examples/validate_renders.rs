@@ -517,9 +517,10 @@ fn front_tables(scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
             .and_then(|(b, n)| front_comparison(&b, &n))
     };
     println!("\nFront renders with the camera fixed per group, against the group's upright baseline:\n");
-    println!("| render | fhp | look down | protraction | true CVA | read forward head | looking down | rounded | beyond noise |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| render | fhp | look down | protraction | true CVA | read forward head | looking down | beyond noise |");
+    println!("|---|---|---|---|---|---|---|---|");
     let (mut fhp_ok, mut fhp_n, mut down_ok, mut down_n, mut upright_ok, mut upright_n) = (0, 0, 0, 0, 0, 0);
+    let (mut narrowed, mut protracted) = (0, 0);
     for s in scenes.iter().filter(|s| s.view == "front") {
         let Some(base) = s
             .camera_anchor
@@ -544,12 +545,16 @@ fn front_tables(scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
             upright_n += 1;
             upright_ok += usize::from(!called_forward && !called_down);
         }
-        let (fh, down, rounded) = v.as_ref().map_or(("no reading".into(), "-".into(), "-".into()), |v| {
-            (
-                v.forward_head.as_str().to_string(),
-                v.looking_down.to_string(),
-                v.rounded_shoulders.to_string(),
-            )
+        if s.protraction > 0.0 {
+            protracted += 1;
+            narrowed += usize::from(v.as_ref().is_some_and(|v| {
+                v.changes
+                    .iter()
+                    .any(|c| c.measure == "shoulder_width_px" && c.beyond_noise && c.change < 0.0)
+            }));
+        }
+        let (fh, down) = v.as_ref().map_or(("no reading".into(), "-".into()), |v| {
+            (v.forward_head.as_str().to_string(), v.looking_down.to_string())
         });
         let detail = v.map_or(String::new(), |v| {
             v.changes
@@ -560,14 +565,15 @@ fn front_tables(scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
                 .join(", ")
         });
         println!(
-            "| {} | {} | {} | {} | {:.1} | {fh} | {down} | {rounded} | {detail} |",
+            "| {} | {} | {} | {} | {:.1} | {fh} | {down} | {detail} |",
             s.id, s.fhp_level, s.look_down_deg, s.protraction, s.true_cva
         );
     }
     println!(
         "\nFixed camera: moderate or severe forward head called forward (and not looking down) in {fhp_ok}/{fhp_n}; \
          looking down called looking down (and not forward head) in {down_ok}/{down_n}; \
-         a second upright render left normal in {upright_ok}/{upright_n}."
+         a second upright render left normal in {upright_ok}/{upright_n}. \
+         Protracted shoulders narrowed beyond noise in {narrowed}/{protracted}, so rounded shoulders are not called."
     );
 }
 

@@ -165,6 +165,9 @@ fn calibrate_then_measure_against_the_baseline() {
     let r = &recs[0];
     assert_eq!(r["classification"]["forward_head"], "normal", "{r}");
     assert_eq!(r["classification"]["looking_down"], false);
+    // Rounded shoulders are not called from the front (docs/measures.md).
+    assert!(r["classification"]["rounded_shoulders"].is_null(), "{r}");
+    assert_eq!(r["shoulder_angle_reason"], "front_view");
     let changes = r["change_from_baseline"].as_array().expect("changes");
     assert!(changes.iter().all(|c| c["beyond_noise"] == false), "{r}");
     assert_eq!(reason_count(r, "no_baseline"), 0);

@@ -129,7 +129,8 @@ impl MeasureRecord {
             }
             Classification {
                 forward_head: front.as_ref().map(|f| f.forward_head),
-                rounded_shoulders: front.as_ref().map(|f| f.rounded_shoulders),
+                // Not called from the front either (assess::baseline::front_comparison).
+                rounded_shoulders: None,
                 looking_down: front.as_ref().map(|f| f.looking_down),
             }
         } else {
@@ -255,9 +256,6 @@ impl MeasureRecord {
                     let mut s = format!("vs baseline: {}", describe_class(c));
                     if self.classification.looking_down == Some(true) {
                         s.push_str(", looking down");
-                    }
-                    if self.classification.rounded_shoulders == Some(true) {
-                        s.push_str(", shoulders rounded");
                     }
                     parts.push(s);
                 }
