@@ -11,9 +11,11 @@
 use posture::assess::baseline::front_comparison;
 use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use posture::frames::{open_file, OpenOptions};
+use posture::measures::geometry::{elevation_deg, Facing, PointPx};
 use posture::measures::neck::NeckBand;
+use posture::measures::side::NearSide;
 use posture::measures::{measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures};
-use posture::pose::{index, LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
+use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
 use std::path::Path;
 
 struct Scene {
@@ -30,10 +32,9 @@ struct Scene {
     true_cva: f32,
     true_shoulder: f32,
     /// True points in the picture (side views): C7, the camera-side and the far acromion.
-    true_c7_px: (f32, f32),
-    true_acromion_px: [(f32, f32); 2],
-    /// +1 when the subject faces the picture's right, -1 left.
-    forward_x: f32,
+    true_c7_px: PointPx,
+    true_acromion_px: [PointPx; 2],
+    facing: Facing,
     pose: Option<Pose>,
     size: (u32, u32),
 }
@@ -60,7 +61,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
         let id = str_of("id");
         let facing_left = str_of("facing_side") == "left";
         let px = |p: &serde_json::Value| {
-            (
+            PointPx::new(
                 p[0].as_f64().unwrap_or(f64::NAN) as f32,
                 p[1].as_f64().unwrap_or(f64::NAN) as f32,
             )
@@ -96,7 +97,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             } else {
                 [px(&s["px"]["acromion_R"]), px(&s["px"]["acromion_L"])]
             },
-            forward_x: if facing_left { -1.0 } else { 1.0 },
+            facing: if facing_left { Facing::Left } else { Facing::Right },
             pose,
             size: (frame.image.width(), frame.image.height()),
         });
@@ -170,11 +171,6 @@ fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
 /// The neck band is searched on a grid for the smallest training error, every band scored on
 /// the same renders (those every band reads), so that no band wins by refusing hard renders.
 fn fit(scenes: &[Scene]) -> Correction {
-    let mean_sd = |v: &[f64]| {
-        let n = v.len() as f64;
-        let mean = v.iter().sum::<f64>() / n;
-        (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
-    };
     let bands: Vec<NeckBand> = [0.2, 0.3, 0.4, 0.5, 0.6]
         .into_iter()
         .flat_map(|from| {
@@ -259,33 +255,26 @@ fn fit(scenes: &[Scene]) -> Correction {
 /// held-out ones.
 fn shoulder_evidence(scenes: &[Scene], c: Correction) {
     type Candidate = fn(&Scene, &SideMeasures) -> f32;
-    fn angle(s: &Scene, c7: (f32, f32), acromion: (f32, f32)) -> f32 {
-        (acromion.1 - c7.1)
-            .atan2(s.forward_x * (acromion.0 - c7.0))
-            .to_degrees()
+    // Measured at the acromion, C7 above it: minus the elevation of C7 -> acromion.
+    fn angle(s: &Scene, acromion: PointPx) -> f32 {
+        -elevation_deg(s.true_c7_px, acromion, s.facing, 0.0)
     }
-    fn shoulder_landmark(s: &Scene) -> (f32, f32) {
+    fn shoulder_landmark(s: &Scene) -> PointPx {
         let pose = s.pose.as_ref().expect("read renders have a pose");
-        let i = if s.forward_x < 0.0 {
-            index::LEFT_SHOULDER
-        } else {
-            index::RIGHT_SHOULDER
-        };
-        (pose.landmarks[i].x_px, pose.landmarks[i].y_px)
+        let l = pose.landmarks[NearSide::of(s.facing).shoulder];
+        PointPx::new(l.x_px, l.y_px)
     }
     let candidates: [(&str, Candidate); 4] = [
         ("posture's C7 proxy -> shoulder landmark", |_, m| {
-            m.shoulder_angle_raw_deg
+            -m.shoulder_angle_raw_deg
         }),
-        ("true C7 -> shoulder landmark", |s, _| {
-            angle(s, s.true_c7_px, shoulder_landmark(s))
-        }),
+        ("true C7 -> shoulder landmark", |s, _| angle(s, shoulder_landmark(s))),
         ("true C7 -> true camera-side acromion", |s, _| {
-            angle(s, s.true_c7_px, s.true_acromion_px[0])
+            angle(s, s.true_acromion_px[0])
         }),
         ("true C7 -> midpoint of both true acromia", |s, _| {
             let [a, b] = s.true_acromion_px;
-            angle(s, s.true_c7_px, ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0))
+            angle(s, PointPx::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0))
         }),
     ];
     let (train, held) = (side_readings(scenes, c, false), side_readings(scenes, c, true));
@@ -308,10 +297,16 @@ fn shoulder_evidence(scenes: &[Scene], c: Correction) {
             .collect();
         println!("| {name} | {:.2} | {:.1} |", correlation(&held_pairs), mae(&fitted));
     }
-    let spread: Vec<f32> = held.iter().map(|(s, _)| s.true_shoulder).collect();
-    let mean = spread.iter().sum::<f32>() / spread.len().max(1) as f32;
-    let sd = (spread.iter().map(|t| (t - mean).powi(2)).sum::<f32>() / spread.len().max(1) as f32).sqrt();
+    let truth: Vec<f64> = held.iter().map(|(s, _)| s.true_shoulder as f64).collect();
+    let (_, sd) = mean_sd(&truth);
     println!("\nThe true angles themselves spread with an SD of {sd:.1} deg.");
+}
+
+/// Mean and (population) standard deviation.
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
 }
 
 /// Sums of the centred cross products and squares of the pairs: (cov, var of .0, var of .1),

@@ -173,8 +173,8 @@ pub const LOOKING_DOWN_NOSE_PER_EAR_DROP: f32 = 2.5;
 /// [`LOOKING_DOWN_NOSE_PER_EAR_DROP`] times the ears' drop, is looking down; ears lower beyond
 /// noise otherwise are forward head; a head grown against the shoulders (nearer the camera) on its
 /// own is borderline. Rounded shoulders are not called: BlazePose's shoulders are the joint centres,
-/// which barely move when the shoulders round (none of the 12 protracted fixed-camera front
-/// renders narrowed beyond noise), so narrower shoulders are reported only as a signal change.
+/// which barely move when the shoulders round (2 of the 12 protracted fixed-camera front renders
+/// narrowed beyond noise), so narrower shoulders are reported only as a signal change.
 pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontComparison> {
     let mut changes = Vec::new();
     for (name, before) in &b.signals {

@@ -320,8 +320,8 @@ mod tests {
         }
     }
 
-    /// The reasons a run of frames of `pose` produces, as reported in the record.
-    fn reasons_of(poses: &[Option<Pose>], choice: ViewChoice) -> BTreeMap<Reason, usize> {
+    /// The record a run of frames of `pose` produces.
+    fn record_of(poses: &[Option<Pose>], choice: ViewChoice) -> MeasureRecord {
         let settings = MeasureSettings {
             correction: Correction::IDENTITY,
             ..Default::default()
@@ -337,8 +337,11 @@ mod tests {
         let t = Thresholds::default();
         let summary = summarize(&frames, choice, &t);
         MeasureRecord::from_summary("x", &summary, &t, None, None, false, provenance())
-            .quality
-            .reasons
+    }
+
+    /// The reasons a run of frames of `pose` produces, as reported in the record.
+    fn reasons_of(poses: &[Option<Pose>], choice: ViewChoice) -> BTreeMap<Reason, usize> {
+        record_of(poses, choice).quality.reasons
     }
 
     fn one(pose: Pose, choice: ViewChoice) -> BTreeMap<Reason, usize> {
@@ -391,13 +394,7 @@ mod tests {
                         .reasons
                 }
                 Reason::NoAcromion => {
-                    let frames = [TimedMeasure {
-                        timestamp_ms: 0.0,
-                        measure: measure_frame(Some(&posed(90.0, 0.0)), (640, 480), &MeasureSettings::default()),
-                    }];
-                    let t = Thresholds::default();
-                    let summary = summarize(&frames, ViewChoice::Auto, &t);
-                    let r = MeasureRecord::from_summary("x", &summary, &t, None, None, false, provenance());
+                    let r = record_of(&[Some(posed(90.0, 0.0))], ViewChoice::Auto);
                     BTreeMap::from([(r.shoulder_angle_reason, 1)])
                 }
             };
