@@ -13,7 +13,7 @@ use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoi
 use posture::frames::{open_file, OpenOptions};
 use posture::measures::geometry::{elevation_deg, Facing, PointPx};
 use posture::measures::neck::NeckBand;
-use posture::measures::side::NearSide;
+use posture::measures::side::{trunk_lean_deg, NearSide};
 use posture::measures::{measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures};
 use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
 use std::path::Path;
@@ -480,6 +480,26 @@ fn validate(scenes: &[Scene], c: Correction) {
         println!("  read: {}", s.id);
     }
 
+    // The upright gate's margin: how far the (upright, seated or standing) renders lean.
+    let leans: Vec<f32> = scenes
+        .iter()
+        .filter(|s| s.view == "side")
+        .filter_map(|s| {
+            let pose = s.pose.as_ref()?;
+            let near = NearSide::of(s.facing);
+            let at = |i: usize| PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px);
+            Some(trunk_lean_deg(at(near.hip), at(near.shoulder), s.facing, 0.0))
+        })
+        .collect();
+    let (lo, hi) = leans
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), &l| (a.min(l), b.max(l)));
+    println!(
+        "\nTrunk lean of the {} side renders with a person: {lo:.1} to {hi:.1} deg (the upright gate refuses beyond {} deg).",
+        leans.len(),
+        MeasureSettings::default().max_trunk_lean_deg
+    );
+
     println!("\nThe ten largest held-out errors within 10 deg:\n");
     println!("| render | true CVA | read | far shoulder above (heads) |");
     println!("|---|---|---|---|");
@@ -502,6 +522,7 @@ fn front_tables(scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
     let front_summary = |s: &Scene| {
         let frames = [TimedMeasure {
             timestamp_ms: 0.0,
+            single_image: true,
             measure: measure(s, c),
         }];
         summarize(&frames, ViewChoice::Front, thresholds).front

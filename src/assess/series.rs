@@ -49,14 +49,16 @@ fn local_rate_per_s(times_ms: &[f64], values: &[f32], i: usize, half_window_ms: 
     (var > 0.0).then(|| (cov / var) as f32)
 }
 
-/// For each sample, `None` to keep it or the reason it is set aside: [`Reason::Moving`] first,
-/// then [`Reason::Outlier`] among the samples that are still.
+/// For each sample of a clip, `None` to keep it or the reason it is set aside:
+/// [`Reason::Unsettled`] when too few samples around it show whether it was still,
+/// [`Reason::Moving`] when they show it was not, then [`Reason::Outlier`] among the still.
+/// (Stills, photos, have no neighbours and are not passed here.)
 pub fn clean_series(times_ms: &[f64], values: &[f32], s: &SeriesSettings) -> Vec<Option<Reason>> {
     let mut out: Vec<Option<Reason>> = (0..values.len())
-        .map(|i| {
-            local_rate_per_s(times_ms, values, i, s.rate_half_window_ms)
-                .filter(|r| r.abs() > s.max_rate_per_s)
-                .map(|_| Reason::Moving)
+        .map(|i| match local_rate_per_s(times_ms, values, i, s.rate_half_window_ms) {
+            None => Some(Reason::Unsettled),
+            Some(r) if r.abs() > s.max_rate_per_s => Some(Reason::Moving),
+            Some(_) => None,
         })
         .collect();
     let still: Vec<usize> = (0..values.len()).filter(|&i| out[i].is_none()).collect();
@@ -103,7 +105,17 @@ mod tests {
     }
 
     #[test]
-    fn a_still_image_is_kept() {
-        assert_eq!(clean_series(&[0.0], &[48.0], &SeriesSettings::ANGLE), vec![None]);
+    fn a_glimpse_between_gated_frames_is_unsettled() {
+        // 30 fps: three readable frames (67 ms), a gap, then a steady second.
+        let mut times: Vec<f64> = (0..3).map(|i| i as f64 * 33.3).collect();
+        times.extend((30..60).map(|i| i as f64 * 33.3));
+        let values = vec![50.0f32; times.len()];
+        let r = clean_series(&times, &values, &SeriesSettings::ANGLE);
+        assert_eq!(&r[..3], &[Some(Reason::Unsettled); 3]);
+        assert!(r[3..].iter().all(|v| v.is_none()), "{r:?}");
+        assert_eq!(
+            clean_series(&[0.0], &[48.0], &SeriesSettings::ANGLE),
+            vec![Some(Reason::Unsettled)]
+        );
     }
 }

@@ -22,6 +22,9 @@ pub enum ViewChoice {
 #[derive(Debug, Clone, Copy)]
 pub struct TimedMeasure {
     pub timestamp_ms: f64,
+    /// A still image (a photo): one posed instant, with no neighbours to show movement, so it
+    /// skips the stillness and spike tests that clip frames take.
+    pub single_image: bool,
     pub measure: FrameMeasure,
 }
 
@@ -146,21 +149,25 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
     } else {
         let ok: Vec<_> = frames
             .iter()
-            .filter_map(|f| f.measure.side.ok().map(|s| (f.timestamp_ms, s)))
+            .filter_map(|f| f.measure.side.ok().map(|s| (f, s)))
             .collect();
         frames.iter().filter_map(|f| f.measure.side.err()).for_each(&mut count);
-        let times: Vec<f64> = ok.iter().map(|o| o.0).collect();
-        // Movement and spikes are judged on the raw landmark angle: the correction multiplies
-        // it by its slope (above 2), which would make ordinary landmark jitter look like motion.
-        let raw: Vec<f32> = ok.iter().map(|o| o.1.cva_raw_deg).collect();
+        // Movement and spikes are judged on the raw landmark angle of clip frames: the
+        // correction multiplies it by its slope, which would make landmark jitter look like
+        // motion.
+        let clip: Vec<_> = ok.iter().filter(|o| !o.0.single_image).collect();
+        let times: Vec<f64> = clip.iter().map(|o| o.0.timestamp_ms).collect();
+        let raw: Vec<f32> = clip.iter().map(|o| o.1.cva_raw_deg).collect();
         let verdicts = clean_series(&times, &raw, &SeriesSettings::ANGLE);
         verdicts.iter().flatten().for_each(|&r| count(r));
-        let mut kept: Vec<_> = ok
+        let settled = clip
             .iter()
             .zip(&verdicts)
             .filter(|(_, v)| v.is_none())
-            .map(|(o, _)| *o)
-            .collect();
+            .map(|(o, _)| **o);
+        let images = ok.iter().filter(|o| o.0.single_image).copied();
+        let mut kept: Vec<_> = images.chain(settled).map(|(f, s)| (f.timestamp_ms, s)).collect();
+        kept.sort_by(|a, b| a.0.total_cmp(&b.0));
         // An input seen mostly from an oblique angle gives no angles, even if a few frames
         // happened to pass the profile gate: those are the least trustworthy frames.
         if !view.is_side() {
@@ -225,6 +232,7 @@ mod tests {
         (0..n)
             .map(|i| TimedMeasure {
                 timestamp_ms: i as f64 * 40.0,
+                single_image: false,
                 measure: measure_frame(Some(&pose), (640, 480), &settings()),
             })
             .collect()
@@ -259,12 +267,35 @@ mod tests {
 
     #[test]
     fn a_mostly_oblique_clip_gives_no_angle_from_its_few_side_frames() {
-        let mut frames = clip(50.0, 20);
-        frames.extend(clip(90.0, 3));
+        let mut frames = clip(50.0, 25);
+        frames.extend(clip(90.0, 10));
         let s = summarize(&frames, ViewChoice::Auto, &Thresholds::default());
         assert_eq!(s.view, View::Oblique);
         assert!(s.side.is_none());
-        assert_eq!(s.reasons.get(&Reason::NotProfile), Some(&23));
+        assert_eq!(s.reasons.get(&Reason::NotProfile), Some(&35));
+    }
+
+    #[test]
+    fn photos_are_kept_without_neighbours_and_a_glimpse_in_a_clip_is_not() {
+        let photo = |t: f64| TimedMeasure {
+            single_image: true,
+            timestamp_ms: t,
+            ..clip(90.0, 1)[0]
+        };
+        // Two photos pooled a minute apart, as `posture calibrate` does.
+        let s = summarize(&[photo(0.0), photo(60_000.0)], ViewChoice::Auto, &Thresholds::default());
+        assert_eq!(s.frames_used, 2);
+        assert_eq!(s.side.unwrap().cva_deg.frames, 2);
+        // The same two frames from a clip are glimpses.
+        let glimpses: Vec<_> = [0.0, 60_000.0]
+            .map(|t| TimedMeasure {
+                single_image: false,
+                ..photo(t)
+            })
+            .to_vec();
+        let s = summarize(&glimpses, ViewChoice::Auto, &Thresholds::default());
+        assert!(s.side.is_none());
+        assert_eq!(s.reasons.get(&Reason::Unsettled), Some(&2));
     }
 
     #[test]
@@ -272,6 +303,7 @@ mod tests {
         let frames: Vec<TimedMeasure> = (0..5)
             .map(|i| TimedMeasure {
                 timestamp_ms: i as f64,
+                single_image: false,
                 measure: measure_frame(None, (640, 480), &settings()),
             })
             .collect();

@@ -113,10 +113,11 @@ pub fn measure_input(
 ) -> (Vec<TimedMeasure>, Option<anyhow::Error>) {
     let settings = options.settings();
     let mut frames = Vec::new();
-    let result = for_each_frame(input, &options.pipeline, models, |frame, result, _| {
+    let result = for_each_frame(input, &options.pipeline, models, |frame, result, is_still| {
         let size = (frame.image.width(), frame.image.height());
         frames.push(TimedMeasure {
             timestamp_ms: frame.timestamp_ms,
+            single_image: is_still,
             measure: measure_frame(result.pose.as_ref(), size, &settings),
         });
         Ok(())

@@ -19,6 +19,9 @@ pub enum Reason {
     FrontView,
     /// Side-on, but turned too far from an exact profile for the angles to be trusted.
     NotProfile,
+    /// Bending, crouching or lying: the craniovertebral angle is defined for an upright trunk,
+    /// and a leaning trunk tilts the ear-C7 line with it.
+    NotUpright,
     /// The back of the neck, which places C7, is not outlined in the person mask.
     NoNeckOutline,
     /// The forward shoulder angle needs the acromion, and no point in a side view stands for
@@ -31,6 +34,9 @@ pub enum Reason {
     Moving,
     /// A spike: far from its neighbours (Hampel filter).
     Outlier,
+    /// A clip frame with too few readable frames around it to tell whether the posture was
+    /// still (a glimpse between gated frames).
+    Unsettled,
     /// A front-view classification needs a personal baseline (`--baseline`).
     NoBaseline,
     /// The input could not be read or decoded.
@@ -38,18 +44,20 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 15] = [
         Reason::NoPerson,
         Reason::MissingLandmarks,
         Reason::OutOfFrame,
         Reason::LowVisibility,
         Reason::FrontView,
         Reason::NotProfile,
+        Reason::NotUpright,
         Reason::NoNeckOutline,
         Reason::NoAcromion,
         Reason::NotFrontal,
         Reason::Moving,
         Reason::Outlier,
+        Reason::Unsettled,
         Reason::NoBaseline,
         Reason::UnreadableInput,
     ];
@@ -63,11 +71,13 @@ impl Reason {
             Reason::LowVisibility => "low_visibility",
             Reason::FrontView => "front_view",
             Reason::NotProfile => "not_profile",
+            Reason::NotUpright => "not_upright",
             Reason::NoNeckOutline => "no_neck_outline",
             Reason::NoAcromion => "no_acromion",
             Reason::NotFrontal => "not_frontal",
             Reason::Moving => "moving",
             Reason::Outlier => "outlier",
+            Reason::Unsettled => "unsettled",
             Reason::NoBaseline => "no_baseline",
             Reason::UnreadableInput => "unreadable_input",
         }
@@ -82,11 +92,13 @@ impl Reason {
             Reason::LowVisibility => "ear, eye or shoulder hidden",
             Reason::FrontView => "facing the camera; angles need a side view",
             Reason::NotProfile => "not side-on enough",
+            Reason::NotUpright => "bending or lying, not upright",
             Reason::NoNeckOutline => "back of the neck not outlined",
             Reason::NoAcromion => "shoulder angle not measured (no acromion point in a side view)",
             Reason::NotFrontal => "not facing the camera",
             Reason::Moving => "moving",
             Reason::Outlier => "spike",
+            Reason::Unsettled => "glimpsed, too briefly to tell if still",
             Reason::NoBaseline => "front view needs a baseline (posture calibrate)",
             Reason::UnreadableInput => "input could not be read",
         }

@@ -40,6 +40,9 @@ pub struct MeasureSettings {
     /// The craniovertebral and shoulder angles are read only within this many degrees of an
     /// exact profile (error grows fast with yaw: measurement.md section 4.6).
     pub max_profile_yaw_deg: f32,
+    /// ... and only while the trunk leans at most this many degrees from upright, when the
+    /// near hip is in view to tell (upright renders lean at most 17 degrees: docs/measures.md).
+    pub max_trunk_lean_deg: f32,
     /// How far a true horizontal line rises to the right in the picture (degrees). 0 assumes
     /// a level camera.
     pub camera_roll_deg: f32,
@@ -52,6 +55,7 @@ impl Default for MeasureSettings {
             min_visibility: 0.8,
             min_presence: 0.5,
             max_profile_yaw_deg: 10.0,
+            max_trunk_lean_deg: 30.0,
             camera_roll_deg: 0.0,
             correction: Correction::FITTED,
         }
@@ -140,6 +144,19 @@ fn side_reading(
     if !gates::visible(pose, &near.required(), s.min_visibility) {
         return Err(Reason::LowVisibility);
     }
+    // A hip out of view (below a desk, out of a close-up) leaves the trunk unknown, not bent.
+    let hip = [near.hip];
+    if gates::inside_frame(pose, &hip, frame_size, s.min_presence) && gates::visible(pose, &hip, s.min_visibility) {
+        let lean_deg = side::trunk_lean_deg(
+            side::point(pose, near.hip),
+            side::point(pose, near.shoulder),
+            facing,
+            s.camera_roll_deg,
+        );
+        if lean_deg.abs() > s.max_trunk_lean_deg {
+            return Err(Reason::NotUpright);
+        }
+    }
     side_measures(pose, facing, s.camera_roll_deg, &s.correction).map_err(|e| match e {
         side::SideFailure::Landmarks => Reason::MissingLandmarks,
         side::SideFailure::NeckOutline => Reason::NoNeckOutline,
@@ -223,6 +240,22 @@ mod tests {
         let mut p = posed(90.0, 0.0);
         p.landmarks[index::RIGHT_EAR].visibility = 0.1;
         assert!(measure_frame(Some(&p), FRAME, &s).side.is_ok());
+
+        // A trunk bent 40 degrees either way; 20 degrees still reads, and so does any lean
+        // while the hip is out of view.
+        let bent = |hip_shift_px: f32, hip_visibility: f32| {
+            let mut p = posed(90.0, 0.0);
+            let rise_px = p.landmarks[index::LEFT_HIP].y_px - p.landmarks[index::LEFT_SHOULDER].y_px;
+            p.landmarks[index::LEFT_HIP].x_px = p.landmarks[index::LEFT_SHOULDER].x_px + hip_shift_px * rise_px;
+            p.landmarks[index::LEFT_HIP].visibility = hip_visibility;
+            measure_frame(Some(&p), FRAME, &s).side.map(|_| ())
+        };
+        let (tan40, tan20) = (40f32.to_radians().tan(), 20f32.to_radians().tan());
+        assert_eq!(bent(tan40, 0.99), Err(Reason::NotUpright));
+        assert_eq!(bent(-tan40, 0.99), Err(Reason::NotUpright));
+        assert_eq!(bent(tan20, 0.99), Ok(()));
+        assert_eq!(bent(-tan20, 0.99), Ok(()));
+        assert_eq!(bent(tan40, 0.2), Ok(()));
 
         let mut p = posed(90.0, 0.0);
         p.landmarks[index::NOSE].y_px = -5.0;

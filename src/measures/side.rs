@@ -26,6 +26,8 @@ pub struct NearSide {
     pub shoulder: usize,
     /// The other shoulder, whose apparent rise tells how far the camera looks down.
     pub far_shoulder: usize,
+    /// With the near shoulder, the trunk's line (the upright gate).
+    pub hip: usize,
 }
 
 impl NearSide {
@@ -37,12 +39,14 @@ impl NearSide {
                 eye_outer: index::LEFT_EYE_OUTER,
                 shoulder: index::LEFT_SHOULDER,
                 far_shoulder: index::RIGHT_SHOULDER,
+                hip: index::LEFT_HIP,
             },
             Facing::Right => NearSide {
                 ear: index::RIGHT_EAR,
                 eye_outer: index::RIGHT_EYE_OUTER,
                 shoulder: index::RIGHT_SHOULDER,
                 far_shoulder: index::LEFT_SHOULDER,
+                hip: index::RIGHT_HIP,
             },
         }
     }
@@ -75,6 +79,12 @@ pub struct SideMeasures {
     /// How far the far shoulder appears above the near one, in head lengths: about 0 with the
     /// camera at shoulder height, positive when it looks down from above.
     pub far_shoulder_above_heads: f32,
+}
+
+/// How far the trunk (near hip -> near shoulder) leans from upright, in degrees: 0 upright,
+/// positive forward, negative backward; 90 minus the line's [`elevation_deg`].
+pub fn trunk_lean_deg(hip: PointPx, shoulder: PointPx, facing: Facing, camera_roll_deg: f32) -> f32 {
+    90.0 - elevation_deg(hip, shoulder, facing, camera_roll_deg)
 }
 
 pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
@@ -152,6 +162,33 @@ mod tests {
 
     fn reading(pose: &Pose, facing: Facing) -> SideMeasures {
         side_measures(pose, facing, 0.0, &C).expect("a reading")
+    }
+
+    #[test]
+    fn trunk_lean_is_zero_upright_and_positive_forward_for_either_facing() {
+        let hip = PointPx::new(100.0, 200.0);
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-3;
+        assert!(close(
+            trunk_lean_deg(hip, PointPx::new(100.0, 100.0), Facing::Right, 0.0),
+            0.0
+        ));
+        assert!(close(
+            trunk_lean_deg(hip, PointPx::new(200.0, 100.0), Facing::Right, 0.0),
+            45.0
+        ));
+        assert!(close(
+            trunk_lean_deg(hip, PointPx::new(0.0, 100.0), Facing::Left, 0.0),
+            45.0
+        ));
+        assert!(close(
+            trunk_lean_deg(hip, PointPx::new(0.0, 100.0), Facing::Right, 0.0),
+            -45.0
+        ));
+        // Lying flat, head first.
+        assert!(close(
+            trunk_lean_deg(hip, PointPx::new(200.0, 200.0), Facing::Right, 0.0),
+            90.0
+        ));
     }
 
     #[test]

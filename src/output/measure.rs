@@ -320,7 +320,7 @@ mod tests {
         }
     }
 
-    /// The record a run of frames of `pose` produces.
+    /// The record a run of frames of `pose` produces; a single frame stands for a photo.
     fn record_of(poses: &[Option<Pose>], choice: ViewChoice) -> MeasureRecord {
         let settings = MeasureSettings {
             correction: Correction::IDENTITY,
@@ -331,6 +331,7 @@ mod tests {
             .enumerate()
             .map(|(i, p)| TimedMeasure {
                 timestamp_ms: i as f64 * 33.3,
+                single_image: poses.len() == 1,
                 measure: measure_frame(p.as_ref(), (640, 480), &settings),
             })
             .collect();
@@ -373,6 +374,18 @@ mod tests {
                 Reason::FrontView | Reason::NoBaseline => one(posed(0.0, 0.0), ViewChoice::Auto),
                 Reason::NotProfile => one(posed(70.0, 0.0), ViewChoice::Auto),
                 Reason::NotFrontal => one(posed(90.0, 0.0), ViewChoice::Front),
+                Reason::NotUpright => {
+                    // Bent at the hips: the hip far behind the shoulder.
+                    let mut p = posed(90.0, 0.0);
+                    p.landmarks[index::LEFT_HIP].x_px = p.landmarks[index::LEFT_SHOULDER].x_px + 300.0;
+                    one(p, ViewChoice::Side)
+                }
+                Reason::Unsettled => {
+                    // Three readable frames in a clip of nobody.
+                    let mut poses = vec![None; 20];
+                    poses[10..13].fill(Some(posed(90.0, 0.0)));
+                    reasons_of(&poses, ViewChoice::Side)
+                }
                 Reason::NoNeckOutline => {
                     let mut p = posed(90.0, 0.0);
                     p.mask = crate::pose::PersonMask::empty(p.roi);
