@@ -11,6 +11,7 @@
 use posture::assess::baseline::front_comparison;
 use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use posture::frames::{open_file, OpenOptions};
+use posture::measures::gates;
 use posture::measures::geometry::{elevation_deg, Facing, PointPx};
 use posture::measures::neck::NeckBand;
 use posture::measures::side::{trunk_lean_deg, NearSide};
@@ -480,25 +481,32 @@ fn validate(scenes: &[Scene], c: Correction) {
         println!("  read: {}", s.id);
     }
 
-    // The upright gate's margin: how far the (upright, seated or standing) renders lean.
+    // The upright gate's margin: how far the (upright, seated or standing) renders lean, where
+    // the gate can judge it.
+    let settings = MeasureSettings::default();
     let leans: Vec<f32> = scenes
         .iter()
         .filter(|s| s.view == "side")
         .filter_map(|s| {
             let pose = s.pose.as_ref()?;
             let near = NearSide::of(s.facing);
+            let hip = [near.hip];
+            let judged = gates::inside_frame(pose, &hip, s.size, settings.min_presence)
+                && gates::visible(pose, &hip, settings.min_visibility);
             let at = |i: usize| PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px);
-            Some(trunk_lean_deg(at(near.hip), at(near.shoulder), s.facing, 0.0))
+            judged.then(|| trunk_lean_deg(at(near.hip), at(near.shoulder), s.facing, 0.0))
         })
         .collect();
-    let (lo, hi) = leans
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), &l| (a.min(l), b.max(l)));
-    println!(
-        "\nTrunk lean of the {} side renders with a person: {lo:.1} to {hi:.1} deg (the upright gate refuses beyond {} deg).",
-        leans.len(),
-        MeasureSettings::default().max_trunk_lean_deg
-    );
+    if let (Some(lo), Some(hi)) = (
+        leans.iter().copied().reduce(f32::min),
+        leans.iter().copied().reduce(f32::max),
+    ) {
+        println!(
+            "\nTrunk lean of the {} side renders whose hip the upright gate can judge: {lo:.1} to {hi:.1} deg (refused beyond {} deg).",
+            leans.len(),
+            settings.max_trunk_lean_deg
+        );
+    }
 
     println!("\nThe ten largest held-out errors within 10 deg:\n");
     println!("| render | true CVA | read | far shoulder above (heads) |");
@@ -522,7 +530,7 @@ fn front_tables(scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
     let front_summary = |s: &Scene| {
         let frames = [TimedMeasure {
             timestamp_ms: 0.0,
-            single_image: true,
+            is_still: true,
             measure: measure(s, c),
         }];
         summarize(&frames, ViewChoice::Front, thresholds).front

@@ -14,6 +14,11 @@ pub struct SeriesSettings {
     pub hampel_half_window_ms: f64,
     pub hampel_sigmas: f32,
     pub hampel_min_sd: f32,
+    /// Stillness is judged from at least this many samples spanning at least this long within
+    /// the rate window; a frame of a densely sampled clip with fewer readable neighbours is
+    /// [`Reason::Unsettled`].
+    pub min_samples: usize,
+    pub min_span_ms: f64,
 }
 
 impl SeriesSettings {
@@ -24,23 +29,35 @@ impl SeriesSettings {
         hampel_half_window_ms: 500.0,
         hampel_sigmas: 3.0,
         hampel_min_sd: 0.5,
+        min_samples: 3,
+        min_span_ms: 100.0,
     };
 }
 
-/// Least-squares slope per second of the samples within `half_window_ms` of sample `i`, or
-/// `None` when too few samples span too short a time to tell.
-fn local_rate_per_s(times_ms: &[f64], values: &[f32], i: usize, half_window_ms: f64) -> Option<f32> {
+/// Whether the times within `s.rate_half_window_ms` of `t0` are enough to judge stillness.
+fn enough_to_judge(times_ms: &[f64], t0: f64, s: &SeriesSettings) -> bool {
+    let near: Vec<f64> = times_ms
+        .iter()
+        .copied()
+        .filter(|t| (t - t0).abs() <= s.rate_half_window_ms)
+        .collect();
+    let span_ms = near.iter().copied().fold(f64::MIN, f64::max) - near.iter().copied().fold(f64::MAX, f64::min);
+    near.len() >= s.min_samples && span_ms >= s.min_span_ms
+}
+
+/// Least-squares slope per second of the samples around sample `i`, or `None` when too few
+/// samples span too short a time to tell.
+fn local_rate_per_s(times_ms: &[f64], values: &[f32], i: usize, s: &SeriesSettings) -> Option<f32> {
     let t0 = times_ms[i];
+    if !enough_to_judge(times_ms, t0, s) {
+        return None;
+    }
     let near: Vec<(f64, f64)> = times_ms
         .iter()
         .zip(values)
-        .filter(|(t, _)| (**t - t0).abs() <= half_window_ms)
+        .filter(|(t, _)| (**t - t0).abs() <= s.rate_half_window_ms)
         .map(|(t, v)| ((t - t0) / 1000.0, *v as f64))
         .collect();
-    let span_s = near.last()?.0 - near.first()?.0;
-    if near.len() < 3 || span_s < 0.1 {
-        return None;
-    }
     let n = near.len() as f64;
     let mean_t = near.iter().map(|p| p.0).sum::<f64>() / n;
     let mean_v = near.iter().map(|p| p.1).sum::<f64>() / n;
@@ -49,16 +66,23 @@ fn local_rate_per_s(times_ms: &[f64], values: &[f32], i: usize, half_window_ms: 
     (var > 0.0).then(|| (cov / var) as f32)
 }
 
-/// For each sample of a clip, `None` to keep it or the reason it is set aside:
-/// [`Reason::Unsettled`] when too few samples around it show whether it was still,
-/// [`Reason::Moving`] when they show it was not, then [`Reason::Outlier`] among the still.
-/// (Stills, photos, have no neighbours and are not passed here.)
-pub fn clean_series(times_ms: &[f64], values: &[f32], s: &SeriesSettings) -> Vec<Option<Reason>> {
+/// For each readable sample of a clip, `None` to keep it or the reason it is set aside:
+/// [`Reason::Unsettled`] when the clip had frames enough around it to judge stillness but too
+/// few of them were readable, [`Reason::Moving`] when the readable ones show movement, then
+/// [`Reason::Outlier`] among the still. `clip_times_ms` are the times of all the clip's frames,
+/// readable or not: a clip sampled too sparsely to judge (a long stride, a slow camera) keeps
+/// its frames unjudged, as photos are. (Photos are not passed here.)
+pub fn clean_series(
+    times_ms: &[f64],
+    values: &[f32],
+    clip_times_ms: &[f64],
+    s: &SeriesSettings,
+) -> Vec<Option<Reason>> {
     let mut out: Vec<Option<Reason>> = (0..values.len())
-        .map(|i| match local_rate_per_s(times_ms, values, i, s.rate_half_window_ms) {
-            None => Some(Reason::Unsettled),
+        .map(|i| match local_rate_per_s(times_ms, values, i, s) {
+            None if enough_to_judge(clip_times_ms, times_ms[i], s) => Some(Reason::Unsettled),
             Some(r) if r.abs() > s.max_rate_per_s => Some(Reason::Moving),
-            Some(_) => None,
+            _ => None,
         })
         .collect();
     let still: Vec<usize> = (0..values.len()).filter(|&i| out[i].is_none()).collect();
@@ -88,7 +112,7 @@ mod tests {
                 _ => 35.0,
             })
             .collect();
-        let r = clean_series(&times, &values, &SeriesSettings::ANGLE);
+        let r = clean_series(&times, &values, &times, &SeriesSettings::ANGLE);
         assert!(r[20].is_none() && r[130].is_none());
         assert_eq!(r[75], Some(Reason::Moving));
         assert!(r.iter().filter(|x| x.is_some()).count() < 50);
@@ -99,23 +123,37 @@ mod tests {
         let times: Vec<f64> = (0..90).map(|i| i as f64 * 33.3).collect();
         let mut values = vec![50.0f32; 90];
         values[45] = 62.0;
-        let r = clean_series(&times, &values, &SeriesSettings::ANGLE);
+        let r = clean_series(&times, &values, &times, &SeriesSettings::ANGLE);
         assert_eq!(r[45], Some(Reason::Outlier));
         assert_eq!(r.iter().filter(|x| x.is_some()).count(), 1);
     }
 
     #[test]
     fn a_glimpse_between_gated_frames_is_unsettled() {
-        // 30 fps: three readable frames (67 ms), a gap, then a steady second.
-        let mut times: Vec<f64> = (0..3).map(|i| i as f64 * 33.3).collect();
-        times.extend((30..60).map(|i| i as f64 * 33.3));
+        // A 30 fps clip of two seconds: three readable frames (67 ms), a gap, then a steady second.
+        let clip: Vec<f64> = (0..60).map(|i| i as f64 * 33.3).collect();
+        let mut times = clip[..3].to_vec();
+        times.extend(&clip[30..]);
         let values = vec![50.0f32; times.len()];
-        let r = clean_series(&times, &values, &SeriesSettings::ANGLE);
+        let r = clean_series(&times, &values, &clip, &SeriesSettings::ANGLE);
         assert_eq!(&r[..3], &[Some(Reason::Unsettled); 3]);
         assert!(r[3..].iter().all(|v| v.is_none()), "{r:?}");
+        // One readable frame in a dense clip is a glimpse too.
+        let one = clean_series(&[clip[40]], &[48.0], &clip, &SeriesSettings::ANGLE);
+        assert_eq!(one, vec![Some(Reason::Unsettled)]);
+    }
+
+    #[test]
+    fn a_sparsely_sampled_clip_is_kept_unjudged() {
+        // 3 frames a second (a long stride or a slow camera): no window holds three frames.
+        let times: Vec<f64> = (0..9).map(|i| i as f64 * 333.3).collect();
+        let values = vec![50.0f32; 9];
+        let r = clean_series(&times, &values, &times, &SeriesSettings::ANGLE);
+        assert!(r.iter().all(|v| v.is_none()), "{r:?}");
+        // A one-frame "clip" (an image format read as video) likewise.
         assert_eq!(
-            clean_series(&[0.0], &[48.0], &SeriesSettings::ANGLE),
-            vec![Some(Reason::Unsettled)]
+            clean_series(&[0.0], &[48.0], &[0.0], &SeriesSettings::ANGLE),
+            vec![None]
         );
     }
 }

@@ -24,7 +24,7 @@ pub struct TimedMeasure {
     pub timestamp_ms: f64,
     /// A still image (a photo): one posed instant, with no neighbours to show movement, so it
     /// skips the stillness and spike tests that clip frames take.
-    pub single_image: bool,
+    pub is_still: bool,
     pub measure: FrameMeasure,
 }
 
@@ -47,10 +47,12 @@ pub const BOOTSTRAP_BLOCK_S: f64 = 2.0;
 const BOOTSTRAP_RESAMPLES: usize = 2000;
 
 impl Estimate {
-    pub fn of(times_ms: &[f64], values: &[f32]) -> Option<Estimate> {
+    /// `clip_times_ms`: the frames' times when they come from a clip; `None` for photos, which
+    /// get no interval (the bootstrap resamples stretches of time).
+    pub fn of(clip_times_ms: Option<&[f64]>, values: &[f32]) -> Option<Estimate> {
         let med = median(values)?;
-        let duration_s = match (times_ms.first(), times_ms.last()) {
-            (Some(a), Some(b)) if b > a => (b - a) / 1000.0,
+        let duration_s = match clip_times_ms.and_then(|t| t.first().zip(t.last())) {
+            Some((a, b)) if b > a => (b - a) / 1000.0,
             _ => 0.0,
         };
         let ci95 = if duration_s > 0.0 {
@@ -124,6 +126,7 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
     let view = dominant_view(frames, choice);
     let mut reasons = BTreeMap::new();
     let mut count = |r: Reason| *reasons.entry(r).or_insert(0) += 1;
+    let has_clip = frames.iter().any(|f| !f.is_still);
     let (side, front, used) = if view == View::Front {
         let ok: Vec<_> = frames
             .iter()
@@ -133,6 +136,7 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
         // Every frame of a front-view input lacks the angles for this reason.
         *reasons.entry(Reason::FrontView).or_insert(0) += frames.len();
         let times: Vec<f64> = ok.iter().map(|o| o.0).collect();
+        let times = has_clip.then_some(times.as_slice());
         let signals: BTreeMap<String, Estimate> = if ok.is_empty() {
             BTreeMap::new()
         } else {
@@ -140,7 +144,7 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
                 .filter_map(|k| {
                     let name = ok[0].1.named()[k].0;
                     let values: Vec<f32> = ok.iter().map(|o| o.1.named()[k].1).collect();
-                    Estimate::of(&times, &values).map(|e| (name.to_string(), e))
+                    Estimate::of(times, &values).map(|e| (name.to_string(), e))
                 })
                 .collect()
         };
@@ -155,25 +159,28 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
         // Movement and spikes are judged on the raw landmark angle of clip frames: the
         // correction multiplies it by its slope, which would make landmark jitter look like
         // motion.
-        let clip: Vec<_> = ok.iter().filter(|o| !o.0.single_image).collect();
+        let clip: Vec<_> = ok.iter().filter(|o| !o.0.is_still).collect();
+        let clip_times: Vec<f64> = frames.iter().filter(|f| !f.is_still).map(|f| f.timestamp_ms).collect();
         let times: Vec<f64> = clip.iter().map(|o| o.0.timestamp_ms).collect();
         let raw: Vec<f32> = clip.iter().map(|o| o.1.cva_raw_deg).collect();
-        let verdicts = clean_series(&times, &raw, &SeriesSettings::ANGLE);
-        verdicts.iter().flatten().for_each(|&r| count(r));
-        let settled = clip
-            .iter()
-            .zip(&verdicts)
-            .filter(|(_, v)| v.is_none())
-            .map(|(o, _)| **o);
-        let images = ok.iter().filter(|o| o.0.single_image).copied();
-        let mut kept: Vec<_> = images.chain(settled).map(|(f, s)| (f.timestamp_ms, s)).collect();
-        kept.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut clip_verdicts = clean_series(&times, &raw, &clip_times, &SeriesSettings::ANGLE).into_iter();
+        let mut kept = Vec::new();
+        for (f, m) in &ok {
+            match if f.is_still {
+                None
+            } else {
+                clip_verdicts.next().flatten()
+            } {
+                Some(reason) => count(reason),
+                None => kept.push((f.timestamp_ms, *m)),
+            }
+        }
         // An input seen mostly from an oblique angle gives no angles, even if a few frames
         // happened to pass the profile gate: those are the least trustworthy frames.
         if !view.is_side() {
             kept.drain(..).for_each(|_| count(Reason::NotProfile));
         }
-        let side = side_summary(&kept, thresholds);
+        let side = side_summary(&kept, has_clip, thresholds);
         (side, None, kept.len())
     };
     Summary {
@@ -186,14 +193,19 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
     }
 }
 
-fn side_summary(kept: &[(f64, crate::measures::SideMeasures)], thresholds: &Thresholds) -> Option<SideSummary> {
+fn side_summary(
+    kept: &[(f64, crate::measures::SideMeasures)],
+    has_clip: bool,
+    thresholds: &Thresholds,
+) -> Option<SideSummary> {
     if kept.is_empty() {
         return None;
     }
     let times: Vec<f64> = kept.iter().map(|k| k.0).collect();
+    let times = has_clip.then_some(times.as_slice());
     let of = |f: &dyn Fn(&crate::measures::SideMeasures) -> f32| {
         let values: Vec<f32> = kept.iter().map(|k| f(&k.1)).collect();
-        Estimate::of(&times, &values)
+        Estimate::of(times, &values)
     };
     let n = kept.len() as f32;
     let class_shares = ForwardHead::ALL
@@ -232,7 +244,7 @@ mod tests {
         (0..n)
             .map(|i| TimedMeasure {
                 timestamp_ms: i as f64 * 40.0,
-                single_image: false,
+                is_still: false,
                 measure: measure_frame(Some(&pose), (640, 480), &settings()),
             })
             .collect()
@@ -278,24 +290,45 @@ mod tests {
     #[test]
     fn photos_are_kept_without_neighbours_and_a_glimpse_in_a_clip_is_not() {
         let photo = |t: f64| TimedMeasure {
-            single_image: true,
+            is_still: true,
             timestamp_ms: t,
             ..clip(90.0, 1)[0]
         };
-        // Two photos pooled a minute apart, as `posture calibrate` does.
+        // Two photos pooled a minute apart, as `posture calibrate` does: kept, no interval.
         let s = summarize(&[photo(0.0), photo(60_000.0)], ViewChoice::Auto, &Thresholds::default());
         assert_eq!(s.frames_used, 2);
-        assert_eq!(s.side.unwrap().cva_deg.frames, 2);
-        // The same two frames from a clip are glimpses.
-        let glimpses: Vec<_> = [0.0, 60_000.0]
-            .map(|t| TimedMeasure {
-                single_image: false,
-                ..photo(t)
+        assert_eq!(s.side.unwrap().cva_deg.ci95, None);
+        // One frame glimpsed in a densely sampled clip of nobody is set aside.
+        let mut glimpse: Vec<_> = (0..30)
+            .map(|i| TimedMeasure {
+                timestamp_ms: i as f64 * 40.0,
+                is_still: false,
+                measure: measure_frame(None, (640, 480), &settings()),
             })
-            .to_vec();
-        let s = summarize(&glimpses, ViewChoice::Auto, &Thresholds::default());
+            .collect();
+        glimpse[15].measure = clip(90.0, 1)[0].measure;
+        let s = summarize(&glimpse, ViewChoice::Side, &Thresholds::default());
         assert!(s.side.is_none());
-        assert_eq!(s.reasons.get(&Reason::Unsettled), Some(&2));
+        assert_eq!(s.reasons.get(&Reason::Unsettled), Some(&1));
+    }
+
+    #[test]
+    fn a_clip_and_photos_pooled_use_every_frame_once() {
+        // As `posture calibrate` pools a clip, a photo and another clip, a minute apart.
+        let mut frames = clip(90.0, 30);
+        frames.push(TimedMeasure {
+            is_still: true,
+            timestamp_ms: 61_200.0,
+            ..frames[0]
+        });
+        frames.extend(clip(90.0, 30).into_iter().map(|f| TimedMeasure {
+            timestamp_ms: f.timestamp_ms + 122_400.0,
+            ..f
+        }));
+        let s = summarize(&frames, ViewChoice::Auto, &Thresholds::default());
+        assert_eq!((s.frames_total, s.frames_used), (61, 61));
+        assert!(s.reasons.is_empty(), "{:?}", s.reasons);
+        assert!(s.side.unwrap().cva_deg.ci95.is_some());
     }
 
     #[test]
@@ -303,7 +336,7 @@ mod tests {
         let frames: Vec<TimedMeasure> = (0..5)
             .map(|i| TimedMeasure {
                 timestamp_ms: i as f64,
-                single_image: false,
+                is_still: false,
                 measure: measure_frame(None, (640, 480), &settings()),
             })
             .collect();

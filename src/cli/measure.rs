@@ -93,6 +93,7 @@ impl MeasureOptions {
                 "view": self.view,
                 "camera_roll_deg": settings.camera_roll_deg,
                 "max_profile_yaw_deg": settings.max_profile_yaw_deg,
+                "max_trunk_lean_deg": settings.max_trunk_lean_deg,
                 "min_visibility": settings.min_visibility,
                 "min_presence": settings.min_presence,
                 "smoothing": p.smoothing,
@@ -117,7 +118,7 @@ pub fn measure_input(
         let size = (frame.image.width(), frame.image.height());
         frames.push(TimedMeasure {
             timestamp_ms: frame.timestamp_ms,
-            single_image: is_still,
+            is_still,
             measure: measure_frame(result.pose.as_ref(), size, &settings),
         });
         Ok(())

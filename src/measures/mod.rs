@@ -40,8 +40,9 @@ pub struct MeasureSettings {
     /// The craniovertebral and shoulder angles are read only within this many degrees of an
     /// exact profile (error grows fast with yaw: measurement.md section 4.6).
     pub max_profile_yaw_deg: f32,
-    /// ... and only while the trunk leans at most this many degrees from upright, when the
-    /// near hip is in view to tell (upright renders lean at most 17 degrees: docs/measures.md).
+    /// The angles are also read only while the trunk leans at most this many degrees from
+    /// upright, when the near hip is in view to tell (upright renders lean at most 17 degrees:
+    /// docs/measures.md).
     pub max_trunk_lean_deg: f32,
     /// How far a true horizontal line rises to the right in the picture (degrees). 0 assumes
     /// a level camera.
@@ -242,20 +243,23 @@ mod tests {
         assert!(measure_frame(Some(&p), FRAME, &s).side.is_ok());
 
         // A trunk bent 40 degrees either way; 20 degrees still reads, and so does any lean
-        // while the hip is out of view.
-        let bent = |hip_shift_px: f32, hip_visibility: f32| {
+        // while the hip is hidden or below the picture (a desk, a close-up).
+        let bent = |lean_deg: f32, hip_visibility: f32, hip_below_px: f32| {
             let mut p = posed(90.0, 0.0);
-            let rise_px = p.landmarks[index::LEFT_HIP].y_px - p.landmarks[index::LEFT_SHOULDER].y_px;
-            p.landmarks[index::LEFT_HIP].x_px = p.landmarks[index::LEFT_SHOULDER].x_px + hip_shift_px * rise_px;
-            p.landmarks[index::LEFT_HIP].visibility = hip_visibility;
+            let shoulder = p.landmarks[index::LEFT_SHOULDER];
+            let hip = &mut p.landmarks[index::LEFT_HIP];
+            hip.x_px = shoulder.x_px + lean_deg.to_radians().tan() * (hip.y_px - shoulder.y_px);
+            hip.visibility = hip_visibility;
+            hip.y_px += hip_below_px;
+            hip.x_px += lean_deg.to_radians().tan() * hip_below_px;
             measure_frame(Some(&p), FRAME, &s).side.map(|_| ())
         };
-        let (tan40, tan20) = (40f32.to_radians().tan(), 20f32.to_radians().tan());
-        assert_eq!(bent(tan40, 0.99), Err(Reason::NotUpright));
-        assert_eq!(bent(-tan40, 0.99), Err(Reason::NotUpright));
-        assert_eq!(bent(tan20, 0.99), Ok(()));
-        assert_eq!(bent(-tan20, 0.99), Ok(()));
-        assert_eq!(bent(tan40, 0.2), Ok(()));
+        assert_eq!(bent(40.0, 0.99, 0.0), Err(Reason::NotUpright));
+        assert_eq!(bent(-40.0, 0.99, 0.0), Err(Reason::NotUpright));
+        assert_eq!(bent(20.0, 0.99, 0.0), Ok(()));
+        assert_eq!(bent(-20.0, 0.99, 0.0), Ok(()));
+        assert_eq!(bent(40.0, 0.2, 0.0), Ok(()));
+        assert_eq!(bent(40.0, 0.99, 100.0), Ok(()));
 
         let mut p = posed(90.0, 0.0);
         p.landmarks[index::NOSE].y_px = -5.0;

@@ -81,10 +81,12 @@ pub struct SideMeasures {
     pub far_shoulder_above_heads: f32,
 }
 
-/// How far the trunk (near hip -> near shoulder) leans from upright, in degrees: 0 upright,
-/// positive forward, negative backward; 90 minus the line's [`elevation_deg`].
+/// How far the trunk (near hip -> near shoulder) leans from upright, in degrees, in (-180, 180]:
+/// 0 upright, positive forward, negative backward (the complement of the line's
+/// [`elevation_deg`], measured from the vertical instead of the horizontal).
 pub fn trunk_lean_deg(hip: PointPx, shoulder: PointPx, facing: Facing, camera_roll_deg: f32) -> f32 {
-    90.0 - elevation_deg(hip, shoulder, facing, camera_roll_deg)
+    let v = level_vector(hip, shoulder, facing, camera_roll_deg);
+    v.forward_px.atan2(v.up_px).to_degrees()
 }
 
 pub(crate) fn point(pose: &Pose, i: usize) -> PointPx {
@@ -184,11 +186,19 @@ mod tests {
             trunk_lean_deg(hip, PointPx::new(0.0, 100.0), Facing::Right, 0.0),
             -45.0
         ));
-        // Lying flat, head first.
+        // Lying flat, head first; upside down and backward is negative, not past 180.
         assert!(close(
             trunk_lean_deg(hip, PointPx::new(200.0, 200.0), Facing::Right, 0.0),
             90.0
         ));
+        assert!(close(
+            trunk_lean_deg(hip, PointPx::new(0.0, 300.0), Facing::Right, 0.0),
+            -135.0
+        ));
+        // Camera roll is undone: a trunk along the rolled vertical is upright.
+        let r = 10f32.to_radians();
+        let rolled = PointPx::new(100.0 - 100.0 * r.sin(), 200.0 - 100.0 * r.cos());
+        assert!(close(trunk_lean_deg(hip, rolled, Facing::Right, 10.0), 0.0));
     }
 
     #[test]

@@ -320,8 +320,8 @@ mod tests {
         }
     }
 
-    /// The record a run of frames of `pose` produces; a single frame stands for a photo.
-    fn record_of(poses: &[Option<Pose>], choice: ViewChoice) -> MeasureRecord {
+    /// The record a clip of frames of `pose` (or, with `is_still`, photos) produces.
+    fn record_of(poses: &[Option<Pose>], is_still: bool, choice: ViewChoice) -> MeasureRecord {
         let settings = MeasureSettings {
             correction: Correction::IDENTITY,
             ..Default::default()
@@ -331,7 +331,7 @@ mod tests {
             .enumerate()
             .map(|(i, p)| TimedMeasure {
                 timestamp_ms: i as f64 * 33.3,
-                single_image: poses.len() == 1,
+                is_still,
                 measure: measure_frame(p.as_ref(), (640, 480), &settings),
             })
             .collect();
@@ -340,13 +340,14 @@ mod tests {
         MeasureRecord::from_summary("x", &summary, &t, None, None, false, provenance())
     }
 
-    /// The reasons a run of frames of `pose` produces, as reported in the record.
+    /// The reasons a clip of frames of `pose` produces, as reported in the record.
     fn reasons_of(poses: &[Option<Pose>], choice: ViewChoice) -> BTreeMap<Reason, usize> {
-        record_of(poses, choice).quality.reasons
+        record_of(poses, false, choice).quality.reasons
     }
 
+    /// The reasons a photo of `pose` produces.
     fn one(pose: Pose, choice: ViewChoice) -> BTreeMap<Reason, usize> {
-        reasons_of(&[Some(pose)], choice)
+        record_of(&[Some(pose)], true, choice).quality.reasons
     }
 
     /// Every reason code can be produced, each by the situation it names (the match is
@@ -355,7 +356,7 @@ mod tests {
     fn every_reason_code_is_reachable() {
         for reason in Reason::ALL {
             let reasons = match reason {
-                Reason::NoPerson => reasons_of(&[None], ViewChoice::Auto),
+                Reason::NoPerson => record_of(&[None], true, ViewChoice::Auto).quality.reasons,
                 Reason::MissingLandmarks => {
                     let mut p = posed(90.0, 0.0);
                     p.landmarks[index::NOSE].y_px = f32::NAN;
@@ -407,7 +408,7 @@ mod tests {
                         .reasons
                 }
                 Reason::NoAcromion => {
-                    let r = record_of(&[Some(posed(90.0, 0.0))], ViewChoice::Auto);
+                    let r = record_of(&[Some(posed(90.0, 0.0))], true, ViewChoice::Auto);
                     BTreeMap::from([(r.shoulder_angle_reason, 1)])
                 }
             };
