@@ -63,6 +63,26 @@ fn frames_accounted_for(r: &Value) -> u64 {
 }
 
 #[test]
+fn the_contract_holds_for_every_fixture() {
+    // Every picture and clip in fixtures/, renders included, in one run: one record each, in
+    // order, with every key (checked by `measure`). A fixture with nobody exits 1.
+    let mut files: Vec<std::path::PathBuf> = [fixture(""), fixture("renders")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("jpg" | "png" | "mp4")))
+        .collect();
+    files.sort();
+    assert!(files.len() > 400, "{} fixtures", files.len());
+    let args: Vec<&str> = files.iter().map(|p| p.to_str().unwrap()).collect();
+    let (out, recs) = measure(&args);
+    assert_eq!(recs.len(), files.len(), "{}", stderr(&out));
+    for (r, f) in recs.iter().zip(&args) {
+        assert_eq!(r["input"], *f);
+    }
+}
+
+#[test]
 fn frontal_stills_are_front_view_with_no_angle_and_the_reason() {
     let (out, recs) = measure(&[
         fixture("grace_hopper.jpg").to_str().unwrap(),
