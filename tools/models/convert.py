@@ -20,7 +20,6 @@ package. This script:
 """
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -36,6 +35,8 @@ import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf2onnx  # noqa: E402
 from tensorflow.lite.python import schema_py_generated as schema  # noqa: E402
+
+from hashing import sha256_file  # noqa: E402
 
 OPSET = 17
 DETECTOR_NAME = "pose_detection.tflite"
@@ -57,14 +58,6 @@ EXPECTED = {
         ],
     },
 }
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def log(msg):

@@ -2,20 +2,13 @@
 """Write models/MODEL_CARD.md from the facts of convert.py and the results of check_agreement.py."""
 
 import argparse
-import hashlib
 import json
 import os
 
 import numpy as np
 import onnx
 
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+from hashing import sha256_file
 
 
 def mb(n):
