@@ -11,11 +11,12 @@
 use posture::assess::baseline::front_comparison;
 use posture::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use posture::frames::{open_file, OpenOptions};
-use posture::measures::gates;
 use posture::measures::geometry::{elevation_deg, Facing, PointPx};
 use posture::measures::neck::NeckBand;
-use posture::measures::side::{trunk_lean_deg, NearSide};
-use posture::measures::{measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures};
+use posture::measures::side::NearSide;
+use posture::measures::{
+    judged_trunk_lean_deg, measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures,
+};
 use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
 use std::path::Path;
 
@@ -487,15 +488,7 @@ fn validate(scenes: &[Scene], c: Correction) {
     let leans: Vec<f32> = scenes
         .iter()
         .filter(|s| s.view == "side")
-        .filter_map(|s| {
-            let pose = s.pose.as_ref()?;
-            let near = NearSide::of(s.facing);
-            let hip = [near.hip];
-            let judged = gates::inside_frame(pose, &hip, s.size, settings.min_presence)
-                && gates::visible(pose, &hip, settings.min_visibility);
-            let at = |i: usize| PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px);
-            judged.then(|| trunk_lean_deg(at(near.hip), at(near.shoulder), s.facing, 0.0))
-        })
+        .filter_map(|s| judged_trunk_lean_deg(s.pose.as_ref()?, s.facing, s.size, &settings))
         .collect();
     if let (Some(lo), Some(hi)) = (
         leans.iter().copied().reduce(f32::min),

@@ -36,13 +36,11 @@ impl SeriesSettings {
 
 /// Whether the times within `s.rate_half_window_ms` of `t0` are enough to judge stillness.
 fn enough_to_judge(times_ms: &[f64], t0: f64, s: &SeriesSettings) -> bool {
-    let near: Vec<f64> = times_ms
-        .iter()
-        .copied()
-        .filter(|t| (t - t0).abs() <= s.rate_half_window_ms)
-        .collect();
-    let span_ms = near.iter().copied().fold(f64::MIN, f64::max) - near.iter().copied().fold(f64::MAX, f64::min);
-    near.len() >= s.min_samples && span_ms >= s.min_span_ms
+    let (mut n, mut first, mut last) = (0, f64::INFINITY, f64::NEG_INFINITY);
+    for &t in times_ms.iter().filter(|t| (**t - t0).abs() <= s.rate_half_window_ms) {
+        (n, first, last) = (n + 1, first.min(t), last.max(t));
+    }
+    n >= s.min_samples && last - first >= s.min_span_ms
 }
 
 /// Least-squares slope per second of the samples around sample `i`, or `None` when too few

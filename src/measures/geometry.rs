@@ -96,10 +96,7 @@ pub fn offset_level(from: PointPx, forward_px: f32, up_px: f32, facing: Facing, 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f32, b: f32) -> bool {
-        (a - b).abs() < 1e-3
-    }
+    use crate::measures::testing::close;
 
     #[test]
     fn elevation_reference_axis_is_forward_horizontal() {

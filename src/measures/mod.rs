@@ -145,22 +145,30 @@ fn side_reading(
     if !gates::visible(pose, &near.required(), s.min_visibility) {
         return Err(Reason::LowVisibility);
     }
-    // A hip out of view (below a desk, out of a close-up) leaves the trunk unknown, not bent.
-    let hip = [near.hip];
-    if gates::inside_frame(pose, &hip, frame_size, s.min_presence) && gates::visible(pose, &hip, s.min_visibility) {
-        let lean_deg = side::trunk_lean_deg(
-            side::point(pose, near.hip),
-            side::point(pose, near.shoulder),
-            facing,
-            s.camera_roll_deg,
-        );
-        if lean_deg.abs() > s.max_trunk_lean_deg {
-            return Err(Reason::NotUpright);
-        }
+    if judged_trunk_lean_deg(pose, facing, frame_size, s).is_some_and(|lean| lean.abs() > s.max_trunk_lean_deg) {
+        return Err(Reason::NotUpright);
     }
     side_measures(pose, facing, s.camera_roll_deg, &s.correction).map_err(|e| match e {
         side::SideFailure::Landmarks => Reason::MissingLandmarks,
         side::SideFailure::NeckOutline => Reason::NoNeckOutline,
+    })
+}
+
+/// The trunk's lean from upright ([`side::trunk_lean_deg`]), or `None` when the camera-side hip
+/// is out of the picture or hidden: a hip below a desk or out of a close-up leaves the trunk
+/// unknown, not bent.
+pub fn judged_trunk_lean_deg(pose: &Pose, facing: Facing, frame_size: (u32, u32), s: &MeasureSettings) -> Option<f32> {
+    let near = side::NearSide::of(facing);
+    let hip = [near.hip];
+    let judged =
+        gates::inside_frame(pose, &hip, frame_size, s.min_presence) && gates::visible(pose, &hip, s.min_visibility);
+    judged.then(|| {
+        side::trunk_lean_deg(
+            side::point(pose, near.hip),
+            side::point(pose, near.shoulder),
+            facing,
+            s.camera_roll_deg,
+        )
     })
 }
 

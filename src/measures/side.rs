@@ -157,7 +157,7 @@ pub fn side_measures(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::testing::{map_pixels, posed};
+    use crate::measures::testing::{close, map_pixels, posed};
     use proptest::prelude::*;
 
     const C: Correction = Correction::IDENTITY;
@@ -169,7 +169,6 @@ mod tests {
     #[test]
     fn trunk_lean_is_zero_upright_and_positive_forward_for_either_facing() {
         let hip = PointPx::new(100.0, 200.0);
-        let close = |a: f32, b: f32| (a - b).abs() < 1e-3;
         assert!(close(
             trunk_lean_deg(hip, PointPx::new(100.0, 100.0), Facing::Right, 0.0),
             0.0

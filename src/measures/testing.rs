@@ -149,3 +149,8 @@ pub fn map_pixels(pose: &Pose, to: impl Fn(f32, f32) -> (f32, f32), from: impl F
     });
     out
 }
+
+/// Two angles or lengths equal to within float noise.
+pub fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() < 1e-3
+}
