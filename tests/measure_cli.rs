@@ -1,5 +1,5 @@
 //! `posture measure` and `posture calibrate` on real fixtures: the JSON contract holds for every
-//! input, frontal pictures give no angle and say why, a side-view walker gets a plausible angle,
+//! input, frontal pictures give no angle and say why, a render held still on video reads, a walker does not,
 //! bad input gets its object with the reason and a non-zero exit, and baselines round-trip.
 
 mod common;
@@ -104,44 +104,59 @@ fn frontal_stills_are_front_view_with_no_angle_and_the_reason() {
 }
 
 #[test]
-fn the_walker_in_side_view_gets_a_plausible_cva() {
+fn the_walker_gets_no_cva_because_walking_is_moving() {
+    // The craniovertebral angle is a posture held still. She walks through the picture at about
+    // 14 head lengths a second, so every frame that passed the per-frame gates is set aside as
+    // moving (before the whole-body movement gate she read 33 degrees, low because her braid
+    // hangs over the back of her neck: docs/measures.md, "Real fixtures").
     let clip = fixture("sports2d_walk.mp4");
     let (out, recs) = measure(&[clip.to_str().unwrap(), "--subject", "1400,680"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(recs.len(), 1);
     let r = &recs[0];
     assert_eq!(r["view"], "side-left", "{r}");
-    let cva = r["cva_deg"].as_f64().expect("a CVA");
-    // No side view has a point for the acromion, and the record says so.
-    assert!(r["shoulder_angle_deg"].is_null() && r["classification"]["rounded_shoulders"].is_null());
+    assert!(r["cva_deg"].is_null(), "{r}");
+    assert!(r["classification"]["forward_head"].is_null(), "{r}");
     assert_eq!(r["shoulder_angle_reason"], "no_acromion", "{r}");
-    // A young adult walking upright should read about 45-60 (Dimitriadis 2023). She reads
-    // about 33: her ponytail hangs over the back of her neck, so the person mask's neck
-    // outline, which places C7, lies behind her neck (docs/measures.md, "Real fixtures").
-    // This checks only that the number is an angle between the ear and the neck base.
-    assert!((25.0..=70.0).contains(&cva), "CVA {cva}");
     let q = &r["quality"];
-    assert!(q["frames_used"].as_u64().unwrap() >= 5, "{q}");
-    assert_eq!(q["frames_total"], 230);
-    // Frames without her (before she walks in) and turned frames are accounted for.
-    assert!(
-        reason_count(r, "no_person") > 0 && reason_count(r, "not_profile") > 0,
-        "{q}"
-    );
-    assert_eq!(frames_accounted_for(r), 230, "every frame used or explained: {q}");
+    assert_eq!(q["frames_used"], 0, "{q}");
+    assert!(reason_count(r, "moving") >= 20, "{q}");
+    assert_eq!(frames_accounted_for(r), 230, "every frame explained: {q}");
+}
+
+#[test]
+fn a_render_held_still_on_video_reads_with_an_interval() {
+    // Render s030 (true CVA 40.0) filmed for 8 s with a slow camera sway.
+    let (out, recs) = measure(&[fixture("render_s030_sway.mp4").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(r["view"], "side-right", "{r}");
+    let cva = r["cva_deg"].as_f64().expect("a CVA");
+    // The still reads 40.4; tracked video frames read lower (about 35): the tracking crop
+    // differs from the detector's (docs/measures.md, "Robustness").
+    assert!((33.0..=42.0).contains(&cva), "CVA {cva}");
+    let ci = r["ci95"]["cva_deg"].as_array().expect("an interval");
+    assert!(ci[0].as_f64().unwrap() <= cva && cva <= ci[1].as_f64().unwrap(), "{r}");
+    assert!(r["quality"]["frames_used"].as_u64().unwrap() >= 200, "{r}");
 }
 
 #[test]
 fn the_man_on_the_box_gets_no_cva_from_bent_or_glimpsed_frames() {
     // He faces the camera for jumping jacks, then jumps down and crouches. The few frames that
-    // pass the profile gate show him bent over or blurred mid-jump; they once read -4 degrees.
+    // pass the profile gate show him bent over or blurred mid-jump; they once read -4 degrees,
+    // and on a CPU without AVX2 four running strides with a 16 px head read 16 degrees. His
+    // head is too small for an angle there, and he runs at 27 head lengths a second.
     let clip = fixture("sports2d_walk.mp4");
     let (out, recs) = measure(&[clip.to_str().unwrap(), "--subject", "700,280"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(recs.len(), 1);
     let r = &recs[0];
     assert!(r["cva_deg"].is_null(), "{r}");
     assert!(r["classification"]["forward_head"].is_null(), "{r}");
     assert_eq!(r["quality"]["frames_used"], 0, "{r}");
     assert!(reason_count(r, "not_upright") > 0, "{r}");
+    assert!(reason_count(r, "too_small") > 0, "{r}");
     assert_eq!(frames_accounted_for(r), 230, "every frame explained: {r}");
 }
 

@@ -2,7 +2,7 @@
 //! used and why others were not, and for each measure the median, the quartiles and a 95%
 //! interval (measurement.md section 5.2).
 
-use super::series::{clean_series, SeriesSettings};
+use super::series::{clean_series, ClipSample, SeriesSettings, Verdict};
 use super::stats::{block_bootstrap_median_ci95, median, quantile, robust_sd};
 use super::thresholds::{ForwardHead, Thresholds};
 use crate::measures::{FrameMeasure, Reason, View};
@@ -100,6 +100,17 @@ pub struct Summary {
     pub front: Option<FrontSummary>,
 }
 
+impl Summary {
+    /// Why an input without a side reading has none: too little steady evidence when frames
+    /// did pass every per-frame gate, else the commonest reason frames gave no reading.
+    pub fn headline_reason(&self) -> Option<Reason> {
+        if self.reasons.contains_key(&Reason::TooFewFrames) {
+            return Some(Reason::TooFewFrames);
+        }
+        self.reasons.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r)
+    }
+}
+
 /// The view an input is reported as, from its frames' views.
 fn dominant_view(frames: &[TimedMeasure], choice: ViewChoice) -> View {
     let count = |v: View| frames.iter().filter(|f| f.measure.view.view == v).count();
@@ -151,28 +162,31 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
         let front = (!signals.is_empty()).then_some(FrontSummary { signals });
         (None, front, ok.len())
     } else {
-        let ok: Vec<_> = frames
-            .iter()
-            .filter_map(|f| f.measure.side.ok().map(|s| (f, s)))
-            .collect();
         frames.iter().filter_map(|f| f.measure.side.err()).for_each(&mut count);
         // Movement and spikes are judged on the raw landmark angle of clip frames: the
         // correction multiplies it by its slope, which would make landmark jitter look like
         // motion.
-        let clip: Vec<_> = ok.iter().filter(|o| !o.0.is_still).collect();
-        let clip_times: Vec<f64> = frames.iter().filter(|f| !f.is_still).map(|f| f.timestamp_ms).collect();
-        let times: Vec<f64> = clip.iter().map(|o| o.0.timestamp_ms).collect();
-        let raw: Vec<f32> = clip.iter().map(|o| o.1.cva_raw_deg).collect();
-        let mut clip_verdicts = clean_series(&times, &raw, &clip_times, &SeriesSettings::ANGLE).into_iter();
+        let clip: Vec<ClipSample> = frames
+            .iter()
+            .filter(|f| !f.is_still)
+            .map(|f| ClipSample {
+                timestamp_ms: f.timestamp_ms,
+                value: f.measure.side.ok().map(|m| m.cva_raw_deg),
+                body: f.measure.body,
+            })
+            .collect();
+        let mut clip_verdicts = clean_series(&clip, &SeriesSettings::ANGLE).into_iter();
         let mut kept = Vec::new();
-        for (f, m) in &ok {
-            match if f.is_still {
-                None
+        for f in frames {
+            let verdict = if f.is_still {
+                Verdict::Used
             } else {
-                clip_verdicts.next().flatten()
-            } {
-                Some(reason) => count(reason),
-                None => kept.push((f.timestamp_ms, *m)),
+                clip_verdicts.next().unwrap_or(Verdict::NoValue)
+            };
+            match (verdict, f.measure.side) {
+                (Verdict::SetAside(reason), _) => count(reason),
+                (Verdict::Used, Ok(m)) => kept.push((f.timestamp_ms, m)),
+                _ => {}
             }
         }
         // An input seen mostly from an oblique angle gives no angles, even if a few frames
@@ -279,12 +293,15 @@ mod tests {
 
     #[test]
     fn a_mostly_oblique_clip_gives_no_angle_from_its_few_side_frames() {
-        let mut frames = clip(50.0, 25);
-        frames.extend(clip(90.0, 10));
+        let mut frames = clip(50.0, 60);
+        frames.extend(clip(90.0, 40).into_iter().map(|f| TimedMeasure {
+            timestamp_ms: f.timestamp_ms + 2400.0,
+            ..f
+        }));
         let s = summarize(&frames, ViewChoice::Auto, &Thresholds::default());
         assert_eq!(s.view, View::Oblique);
         assert!(s.side.is_none());
-        assert_eq!(s.reasons.get(&Reason::NotProfile), Some(&35));
+        assert_eq!(s.reasons.get(&Reason::NotProfile), Some(&100));
     }
 
     #[test]

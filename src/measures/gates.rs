@@ -19,6 +19,8 @@ pub enum Reason {
     FrontView,
     /// Side-on, but turned too far from an exact profile for the angles to be trusted.
     NotProfile,
+    /// The head is too small in the picture for an angle (a distant figure).
+    TooSmall,
     /// Bending, crouching or lying: the craniovertebral angle is defined for an upright trunk,
     /// and a leaning trunk tilts the ear-C7 line with it.
     NotUpright,
@@ -37,6 +39,9 @@ pub enum Reason {
     /// A clip frame with too few readable frames around it to tell whether the posture was
     /// still (a glimpse between gated frames).
     Unsettled,
+    /// A clip whose frames that passed every gate are too few, or span too short a time, to
+    /// give a number (they are then counted here instead of used).
+    TooFewFrames,
     /// A front-view classification needs a personal baseline (`--baseline`).
     NoBaseline,
     /// The input could not be read or decoded.
@@ -44,13 +49,14 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 15] = [
+    pub const ALL: [Reason; 17] = [
         Reason::NoPerson,
         Reason::MissingLandmarks,
         Reason::OutOfFrame,
         Reason::LowVisibility,
         Reason::FrontView,
         Reason::NotProfile,
+        Reason::TooSmall,
         Reason::NotUpright,
         Reason::NoNeckOutline,
         Reason::NoAcromion,
@@ -58,6 +64,7 @@ impl Reason {
         Reason::Moving,
         Reason::Outlier,
         Reason::Unsettled,
+        Reason::TooFewFrames,
         Reason::NoBaseline,
         Reason::UnreadableInput,
     ];
@@ -71,6 +78,7 @@ impl Reason {
             Reason::LowVisibility => "low_visibility",
             Reason::FrontView => "front_view",
             Reason::NotProfile => "not_profile",
+            Reason::TooSmall => "too_small",
             Reason::NotUpright => "not_upright",
             Reason::NoNeckOutline => "no_neck_outline",
             Reason::NoAcromion => "no_acromion",
@@ -78,6 +86,7 @@ impl Reason {
             Reason::Moving => "moving",
             Reason::Outlier => "outlier",
             Reason::Unsettled => "unsettled",
+            Reason::TooFewFrames => "too_few_frames",
             Reason::NoBaseline => "no_baseline",
             Reason::UnreadableInput => "unreadable_input",
         }
@@ -92,13 +101,15 @@ impl Reason {
             Reason::LowVisibility => "ear, eye or shoulder hidden",
             Reason::FrontView => "facing the camera; angles need a side view",
             Reason::NotProfile => "not side-on enough",
+            Reason::TooSmall => "too small in the picture (move closer)",
             Reason::NotUpright => "bending or lying, not upright",
             Reason::NoNeckOutline => "back of the neck not outlined",
             Reason::NoAcromion => "shoulder angle not measured (no acromion point in a side view)",
             Reason::NotFrontal => "not facing the camera",
             Reason::Moving => "moving",
             Reason::Outlier => "spike",
-            Reason::Unsettled => "glimpsed, too briefly to tell if still",
+            Reason::Unsettled => "not held still long enough",
+            Reason::TooFewFrames => "too few steady frames for a number",
             Reason::NoBaseline => "front view needs a baseline (posture calibrate)",
             Reason::UnreadableInput => "input could not be read",
         }

@@ -44,6 +44,10 @@ pub struct MeasureSettings {
     /// upright, when the near hip is in view to tell (upright renders lean at most 17 degrees:
     /// docs/measures.md).
     pub max_trunk_lean_deg: f32,
+    /// The angles are read only from heads at least this long in the picture (ear to nose,
+    /// pixels): below it one pixel of landmark error moves the angle by 1.5 degrees or more, and
+    /// the person mask has too few cells across the neck (docs/measures.md).
+    pub min_head_length_px: f32,
     /// How far a true horizontal line rises to the right in the picture (degrees). 0 assumes
     /// a level camera.
     pub camera_roll_deg: f32,
@@ -57,9 +61,35 @@ impl Default for MeasureSettings {
             min_presence: 0.5,
             max_profile_yaw_deg: 10.0,
             max_trunk_lean_deg: 30.0,
+            min_head_length_px: 18.0,
             camera_roll_deg: 0.0,
             correction: Correction::FITTED,
         }
+    }
+}
+
+/// Where the body is in the picture, for the whole-body movement gate of clips
+/// (`crate::assess::series`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BodyPosition {
+    /// Midpoint of the two shoulder landmarks.
+    pub shoulders_mid_px: geometry::PointPx,
+    /// The longer of the two ear-to-nose distances: the head length in a profile (the body
+    /// scale of the side measures), about half of it facing the camera.
+    pub head_length_px: f32,
+}
+
+impl BodyPosition {
+    fn of(pose: &Pose) -> Option<BodyPosition> {
+        let p = |i| side::point(pose, i);
+        let head_length_px = p(index::LEFT_EAR)
+            .distance_px(p(index::NOSE))
+            .max(p(index::RIGHT_EAR).distance_px(p(index::NOSE)));
+        let shoulders_mid_px = p(index::LEFT_SHOULDER).midpoint(p(index::RIGHT_SHOULDER));
+        (shoulders_mid_px.is_finite() && head_length_px.is_finite() && head_length_px > 0.0).then_some(BodyPosition {
+            shoulders_mid_px,
+            head_length_px,
+        })
     }
 }
 
@@ -67,6 +97,8 @@ impl Default for MeasureSettings {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FrameMeasure {
     pub view: ViewEstimate,
+    /// `None` without a person.
+    pub body: Option<BodyPosition>,
     pub side: Result<SideMeasures, Reason>,
     pub front: Result<FrontSignals, Reason>,
 }
@@ -79,6 +111,7 @@ impl FrameMeasure {
                 yaw_deg: f32::NAN,
                 off_profile_deg: f32::NAN,
             },
+            body: None,
             side: Err(reason),
             front: Err(reason),
         }
@@ -99,6 +132,7 @@ pub fn measure_frame(pose: Option<&Pose>, frame_size: (u32, u32), settings: &Mea
     }
     FrameMeasure {
         view,
+        body: BodyPosition::of(pose),
         side: side_reading(pose, view, frame_size, settings),
         front: front_reading(pose, view, frame_size, settings),
     }
@@ -144,6 +178,10 @@ fn side_reading(
     }
     if !gates::visible(pose, &near.required(), s.min_visibility) {
         return Err(Reason::LowVisibility);
+    }
+    let head_length_px = side::point(pose, near.ear).distance_px(side::point(pose, index::NOSE));
+    if head_length_px < s.min_head_length_px {
+        return Err(Reason::TooSmall);
     }
     if judged_trunk_lean_deg(pose, facing, frame_size, s).is_some_and(|lean| lean.abs() > s.max_trunk_lean_deg) {
         return Err(Reason::NotUpright);
@@ -268,6 +306,16 @@ mod tests {
         assert_eq!(bent(-20.0, 0.99, 0.0), Ok(()));
         assert_eq!(bent(40.0, 0.2, 0.0), Ok(()));
         assert_eq!(bent(40.0, 0.99, 100.0), Ok(()));
+
+        // A distant figure: the synthetic head is 44 px long, so a 50 px minimum refuses it.
+        let tiny = MeasureSettings {
+            min_head_length_px: 50.0,
+            ..s
+        };
+        assert_eq!(
+            measure_frame(Some(&posed(90.0, 0.0)), FRAME, &tiny).side,
+            Err(Reason::TooSmall)
+        );
 
         let mut p = posed(90.0, 0.0);
         p.landmarks[index::NOSE].y_px = -5.0;

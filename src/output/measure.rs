@@ -120,8 +120,7 @@ impl MeasureRecord {
         } else if summary.view == View::Front {
             Some(Reason::FrontView)
         } else {
-            // The commonest reason frames gave no reading.
-            summary.reasons.iter().max_by_key(|(_, n)| **n).map(|(r, _)| *r)
+            summary.headline_reason()
         };
         let classification = if summary.view == View::Front {
             if !baseline_given && summary.front.is_some() {
@@ -301,7 +300,7 @@ fn describe_class(c: ForwardHead) -> &'static str {
 mod tests {
     use super::*;
     use crate::assess::{summarize, Thresholds, TimedMeasure, ViewChoice};
-    use crate::measures::testing::posed;
+    use crate::measures::testing::{map_pixels, posed};
     use crate::measures::{measure_frame, Correction, MeasureSettings};
     use crate::pose::{index, Pose};
 
@@ -380,6 +379,18 @@ mod tests {
                     let mut p = posed(90.0, 0.0);
                     p.landmarks[index::LEFT_HIP].x_px = p.landmarks[index::LEFT_SHOULDER].x_px + 300.0;
                     one(p, ViewChoice::Side)
+                }
+                Reason::TooSmall => {
+                    // The synthetic subject at 0.3 times the size: a 13 px head.
+                    let p = posed(90.0, 0.0);
+                    one(
+                        map_pixels(&p, |x, y| (x * 0.3, y * 0.3), |x, y| (x / 0.3, y / 0.3)),
+                        ViewChoice::Side,
+                    )
+                }
+                Reason::TooFewFrames => {
+                    // Two thirds of a second held still: a settled stretch, but too short a clip.
+                    reasons_of(&vec![Some(posed(90.0, 0.02)); 20], ViewChoice::Side)
                 }
                 Reason::Unsettled => {
                     // Three readable frames in a clip of nobody.
