@@ -134,12 +134,13 @@ mod tests {
     }
 
     #[test]
-    fn bootstrap_needs_two_blocks_and_is_reproducible() {
+    fn bootstrap_needs_two_blocks_and_brackets_the_median() {
         let v: Vec<f32> = (0..50).map(|i| i as f32).collect();
         assert_eq!(block_bootstrap_median_ci95(&v, 30, 100), None);
-        assert_eq!(
-            block_bootstrap_median_ci95(&v, 10, 100),
-            block_bootstrap_median_ci95(&v, 10, 100)
-        );
+        // A steady rise through 0..49: the median 24.5 lies inside an interval that is neither
+        // empty nor the whole range.
+        let (lo, hi) = block_bootstrap_median_ci95(&v, 10, 500).expect("five blocks");
+        assert!(lo < 24.5 && 24.5 < hi, "{lo}..{hi}");
+        assert!(hi - lo > 1.0 && hi - lo < 49.0, "{lo}..{hi}");
     }
 }

@@ -358,35 +358,37 @@ mod tests {
 
     #[test]
     fn real_clip_plays_at_real_time() {
+        // The real decoder against the fake clock: the replay sleeps until each frame is due,
+        // never early, and a consumer that keeps up gets every frame.
+        let clock = FakeClock::default();
         let video = VideoSource::open(&fixture("webcam_face.mp4"), &VideoOptions::default()).unwrap();
-        let mut replay = ReplaySource::new(video);
+        let mut replay = ReplaySource::with_clock(video, Box::new(clock.clone()));
         assert_eq!(replay.label(), fixture("webcam_face.mp4").display().to_string());
-        let start = Instant::now();
-        let mut last = None;
+        let mut frames = Vec::new();
         // Frames up to half a second of the 30 fps clip: frame 15 is due at 500 ms.
         while let Some(frame) = replay.next_frame() {
             let frame = frame.unwrap();
+            assert!(
+                clock.now_ms() >= frame.timestamp_ms - 1e-6,
+                "early: {}",
+                frame.timestamp_ms
+            );
+            assert!(
+                clock.now_ms() < frame.timestamp_ms + 1.0,
+                "late: {}",
+                frame.timestamp_ms
+            );
             let done = frame.timestamp_ms >= 500.0;
-            last = Some(frame);
+            frames.push((frame.index, frame.timestamp_ms));
             if done {
                 break;
             }
         }
-        let elapsed_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let last = last.unwrap();
-        assert!(last.timestamp_ms >= 500.0 && last.timestamp_ms < 600.0);
-        // Never early (the first frame was at 0); late only by the machine's noise.
-        assert!(
-            elapsed_ms >= last.timestamp_ms - 5.0,
-            "{elapsed_ms} ms for {} ms of video",
-            last.timestamp_ms
-        );
-        assert!(
-            elapsed_ms < last.timestamp_ms + 1500.0,
-            "{elapsed_ms} ms for {} ms of video",
-            last.timestamp_ms
-        );
+        let indices: Vec<u64> = frames.iter().map(|f| f.0).collect();
+        assert_eq!(indices, (0..=15).collect::<Vec<_>>());
         // Index and timestamp are the file's own.
-        assert!((last.index as f64 * 1000.0 / 30.0 - last.timestamp_ms).abs() < 1.0);
+        for (index, t) in frames {
+            assert!((index as f64 * 1000.0 / 30.0 - t).abs() < 1.0, "{index} at {t} ms");
+        }
     }
 }
