@@ -304,13 +304,18 @@ fn a_file_name_that_is_not_utf8_is_an_input_like_any_other() {
     assert!(r["input"].as_str().unwrap().ends_with("photo\u{fffd}.jpg"), "{r}");
     assert_eq!(r["view"], "front");
 
+    // Videos go through FFmpeg, which must get the name's bytes too.
+    let clip = dir.path().join(std::ffi::OsStr::from_bytes(b"clip\xff.mp4"));
+    std::fs::copy(fixture("webcam_face.mp4"), &clip).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_posture"))
-        .arg("landmarks")
-        .arg(&photo)
+        .args(["landmarks", "--stride", "24"])
+        .args([&photo, &clip])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(records(&out).len(), 1);
+    let recs = records(&out);
+    assert_eq!(recs.len(), 1 + 3, "{}", stderr(&out));
+    assert!(recs[3]["source"].as_str().unwrap().ends_with("clip\u{fffd}.mp4"));
 }
 
 /// Run the ffmpeg CLI (a project dependency) writing `output`.

@@ -147,7 +147,7 @@ impl VideoSource {
         }
         let container = sniff_container(&head);
 
-        let input = ffmpeg::format::input(path).map_err(|e| open_error(path, container, &e))?;
+        let input = open_input(path).map_err(|e| open_error(path, container, &e))?;
         // How sure FFmpeg is of the format: above 50 it recognised the content itself; 50 is a
         // guess from the file name; at 25 or below FFmpeg itself warns "misdetection possible"
         // (random bytes often pass as a raw H.263 stream with a garbage first frame).
@@ -600,6 +600,37 @@ enum Container {
     IsoBmff,
     Matroska,
     Other,
+}
+
+/// Open a media file with FFmpeg, as `ffmpeg::format::input` does, but from the path's bytes:
+/// that function panics on a name that is not UTF-8.
+fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, ffmpeg::Error> {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let c_path = std::ffi::CString::new(bytes).map_err(|_| ffmpeg::Error::InvalidData)?;
+    // SAFETY: the pointers passed are valid for the calls (a null context to be allocated, a
+    // NUL-terminated path, no options); on failure FFmpeg frees the context itself, and after a
+    // failed stream probe we close it before returning.
+    unsafe {
+        let mut context = std::ptr::null_mut();
+        let opened = ffmpeg::ffi::avformat_open_input(
+            &mut context,
+            c_path.as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
+        if opened < 0 {
+            return Err(ffmpeg::Error::from(opened));
+        }
+        let probed = ffmpeg::ffi::avformat_find_stream_info(context, std::ptr::null_mut());
+        if probed < 0 {
+            ffmpeg::ffi::avformat_close_input(&mut context);
+            return Err(ffmpeg::Error::from(probed));
+        }
+        Ok(ffmpeg::format::context::Input::wrap(context))
+    }
 }
 
 /// The first bytes of a file, enough for the signatures below.
