@@ -1,7 +1,7 @@
 //! Inputs and outputs of the real binary: an output never overwrites an input, Ctrl-C and
 //! SIGTERM keep the input in progress, `--duration` ends a clip early, calibrate checks its
-//! output first and leaves no temporary file, any file name is an input, and rotated phone
-//! videos measure as upright ones.
+//! output first and leaves no temporary file, any file name is an input, rotated phone videos
+//! measure as upright ones, and nothing is written under $HOME/.cache.
 
 mod common;
 use common::*;
@@ -398,4 +398,26 @@ fn a_phone_video_shot_on_its_side_measures_as_the_upright_one() {
             "ear at {ear_x},{ear_y}"
         );
     }
+}
+
+#[test]
+fn no_file_is_written_under_the_home_cache() {
+    let home = tempfile::tempdir().unwrap();
+    let runtime = std::env::var_os("ORT_DYLIB_PATH")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(posture::pose::runtime::default_runtime_path)
+        .expect("ONNX Runtime is installed");
+    let photo = fixture("grace_hopper.jpg");
+    let out = Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args(["measure", photo.to_str().unwrap()])
+        .env("HOME", home.path())
+        .env("ORT_DYLIB_PATH", &runtime)
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("ORT_DISABLE_TELEMETRY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cache = home.path().join(".cache");
+    assert!(!cache.exists(), "{:?} written", names_in(&cache));
 }

@@ -40,6 +40,10 @@ enum Command {
 /// Parse arguments, run, and turn any failure into a one-line message and exit status 1, or
 /// 128 + the signal's number when Ctrl-C or SIGTERM stopped the run (see `interrupt`).
 pub fn main() -> ExitCode {
+    // ONNX Runtime 1.31 keeps a telemetry queue under ~/.cache/Microsoft unless this is set
+    // when its environment is created (`with_telemetry(false)` alone does not stop it). Set
+    // here, before any thread exists, since changing the environment is not thread-safe.
+    std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
     let cli = Cli::parse();
     let result = interrupt::install().and_then(|()| match cli.command {
         Command::Measure(args) => measure::run(args),
