@@ -196,6 +196,18 @@ fn interrupted_landmarks_keep_the_frames_written() {
 }
 
 #[test]
+fn interrupted_calibration_writes_no_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let walk = fixture("sports2d_walk.mp4");
+    let args = ["calibrate", walk.to_str().unwrap(), "--out", baseline.to_str().unwrap()];
+    let out = interrupted(&args, "-INT", Duration::from_secs(3));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no baseline written"), "{}", stderr(&out));
+    assert!(names_in(dir.path()).is_empty(), "{:?}", names_in(dir.path()));
+}
+
+#[test]
 fn duration_ends_a_clip_after_that_much_media_time() {
     let walk = fixture("sports2d_walk.mp4");
     let out = posture(&["measure", "--json", walk.to_str().unwrap(), "--duration", "2"]);

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "INPUTS: image files (PNG, JPEG), video files (anything FFmpeg decodes: H.264, VP9, ...), or \
-camera:N for camera N (see `posture cameras`).\n\nOUTPUT: one JSON object per frame: source, frame, timestamp_ms, \
+    after_help = "INPUTS: image files (PNG, JPEG), video files (anything FFmpeg decodes: H.264, VP9, ...; a phone \
+video's rotation is applied), or camera:N for camera N (see `posture cameras`).\n\nOUTPUT: one JSON object per frame: source, frame, timestamp_ms, \
 other_people, and pose (null when no person is found; else score, 33 landmarks with x_px, y_px, z, visibility, presence, \
 and 33 world_landmarks in metres). A bad input is reported on stderr and skipped; the exit status is then 1.\n\nCtrl-C or SIGTERM stops at the next \
 frame, keeps what was written and exits with 130 (Ctrl-C) or 143 (SIGTERM)."
