@@ -79,9 +79,9 @@ fn each_bad_file_is_one_clear_error() {
         (d.join("missing.png"), "no such file"),
         (d.to_path_buf(), "directory"),
         (write("empty.mp4", b""), "empty"),
-        (write("noise.mp4", &noise), "not a supported"),
-        (write("noise.png", &noise), "not a supported"),
-        (write("text.jpg", b"hello, I am not a picture\n"), "not a supported"),
+        (write("noise.mp4", &noise), "unsupported format"),
+        (write("noise.png", &noise), "unsupported format"),
+        (write("text.jpg", b"hello, I am not a picture\n"), "unsupported format"),
         (write("truncated.png", &png[..png.len() / 3]), "corrupt"),
         (write("truncated.jpg", &jpg[..jpg.len() / 3]), "corrupt"),
         (write("huge.png", &huge_png(30000, 30000)), "too large"),
@@ -103,6 +103,41 @@ fn each_bad_file_is_one_clear_error() {
     let err = stderr(&out);
     assert!(!out.status.success() && !err.contains("panicked"), "{err}");
     assert!(err.contains("truncated") || err.contains("corrupt"), "{err}");
+}
+
+/// Pictures are PNG or JPEG (README): the phone's HEIC and the web's GIF and WebP, and the
+/// other formats FFmpeg would read as one-frame videos, are refused by name in both commands,
+/// whatever their extension.
+#[test]
+fn pictures_other_than_png_and_jpeg_are_an_unsupported_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = fixture("grace_hopper.jpg");
+    let mut cases = vec![(fixture("grace_hopper.heic"), "HEIF/HEIC")];
+    for (name, kind) in [
+        ("photo.gif", "GIF"),
+        ("photo.webp", "WebP"),
+        ("photo.bmp", "BMP"),
+        ("photo.tiff", "TIFF"),
+    ] {
+        let path = dir.path().join(name);
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i", photo.to_str().unwrap()])
+            .arg(&path)
+            .status()
+            .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
+        assert!(status.success(), "ffmpeg could not write {name}");
+        cases.push((path, kind));
+    }
+    let heic_as_mp4 = dir.path().join("photo.mp4");
+    std::fs::copy(fixture("grace_hopper.heic"), &heic_as_mp4).unwrap();
+    cases.push((heic_as_mp4, "HEIF/HEIC"));
+    for (path, kind) in cases {
+        let out = run_one(&path);
+        assert_clean_failure(&out, &format!("unsupported format ({kind} picture"));
+        let out = posture(&["measure", "--json", path.to_str().unwrap()]);
+        assert_clean_failure(&out, &format!("unsupported format ({kind} picture"));
+        assert_eq!(records(&out)[0]["reason"], "unreadable_input");
+    }
 }
 
 #[test]

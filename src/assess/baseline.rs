@@ -38,6 +38,8 @@ pub enum BaselineError {
     Io { path: String, source: std::io::Error },
     #[error("{path}: not a posture baseline file ({detail}); make one with `posture calibrate`")]
     Invalid { path: String, detail: String },
+    #[error("{path}: impossible baseline value: {detail}; record the baseline again with `posture calibrate`")]
+    Impossible { path: String, detail: String },
     #[error("no usable frames for a baseline ({detail})")]
     Unusable { detail: String },
 }
@@ -88,8 +90,70 @@ impl Baseline {
                 detail: format!("format {} (this posture reads format {FORMAT})", b.format),
             });
         }
+        b.check()
+            .map_err(|detail| BaselineError::Impossible { path: p, detail })?;
         Ok(b)
     }
+
+    /// The first value no calibration could have produced (a hand-edited or damaged file),
+    /// described with its place in the file.
+    fn check(&self) -> Result<(), String> {
+        if self.frames_used == 0 {
+            return Err("frames_used is 0".into());
+        }
+        if let Some(side) = &self.side {
+            check_estimate("side.cva_deg", &side.cva_deg, Some((0.0, 90.0)))?;
+            check_estimate("side.head_tilt_deg", &side.head_tilt_deg, Some((-90.0, 90.0)))?;
+        }
+        if let Some(front) = &self.front {
+            for (name, e) in &front.signals {
+                // Sizes and the scale ratio are positive; the other signals may take any sign.
+                let size = name.ends_with("_px") || name.ends_with("_ratio");
+                let range = size.then_some((f32::MIN_POSITIVE, f32::MAX));
+                check_estimate(&format!("front.signals.{name}"), e, range)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An estimate is possible when its numbers are finite, its median lies within its quartiles
+/// and within `range`, its spread is not negative, its interval not inverted, and it has frames.
+fn check_estimate(name: &str, e: &Estimate, range: Option<(f32, f32)>) -> Result<(), String> {
+    let mut numbers = vec![
+        ("median", e.median),
+        ("q1", e.q1),
+        ("q3", e.q3),
+        ("robust_sd", e.robust_sd),
+    ];
+    if let Some((lo, hi)) = e.ci95 {
+        numbers.extend([("ci95 low", lo), ("ci95 high", hi)]);
+    }
+    if let Some((field, v)) = numbers.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(format!("{name}.{field} is {v}, not a number"));
+    }
+    if let Some((lo, hi)) = range.filter(|(lo, hi)| !(*lo..=*hi).contains(&e.median)) {
+        return Err(format!("{name}.median is {} (outside {lo}..{hi})", e.median));
+    }
+    if e.robust_sd < 0.0 {
+        return Err(format!(
+            "{name}.robust_sd is {} (a spread cannot be negative)",
+            e.robust_sd
+        ));
+    }
+    if !(e.q1 <= e.median && e.median <= e.q3) {
+        return Err(format!(
+            "{name} quartiles {}..{} do not hold the median {}",
+            e.q1, e.q3, e.median
+        ));
+    }
+    if let Some((lo, hi)) = e.ci95.filter(|(lo, hi)| lo > hi) {
+        return Err(format!("{name}.ci95 is inverted ({lo} above {hi})"));
+    }
+    if e.frames == 0 {
+        return Err(format!("{name}.frames is 0"));
+    }
+    Ok(())
 }
 
 /// One measure's change from baseline.
@@ -232,6 +296,106 @@ mod tests {
     }
 
     const BASE: [f32; 6] = [0.45, 0.60, -0.05, 0.30, 300.0, 135.0];
+
+    fn side_baseline() -> Baseline {
+        Baseline {
+            format: FORMAT,
+            posture_version: "test".into(),
+            inputs: vec!["clip.mp4".into()],
+            view: View::SideLeft,
+            frames_used: 30,
+            side: Some(SideBaseline {
+                cva_deg: est(50.0, 1.0, Some((49.0, 51.0))),
+                head_tilt_deg: est(15.0, 1.0, Some((14.0, 16.0))),
+            }),
+            front: None,
+        }
+    }
+
+    /// The message `load` gives for a file holding `b` after `edit`.
+    fn load_edited(edit: impl FnOnce(&mut Baseline)) -> Result<Baseline, String> {
+        let mut b = side_baseline();
+        edit(&mut b);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        std::fs::write(&path, serde_json::to_string(&b).unwrap()).unwrap();
+        Baseline::load(&path).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_calibrated_baseline_loads() {
+        assert_eq!(load_edited(|_| {}), Ok(side_baseline()));
+        let mut b = side_baseline();
+        (b.side, b.front, b.view) = (None, Some(front(BASE)), View::Front);
+        assert_eq!(b.check(), Ok(()));
+    }
+
+    #[test]
+    fn impossible_values_are_refused_naming_the_file_and_the_value() {
+        type Edit = fn(&mut Baseline);
+        fn cva(b: &mut Baseline) -> &mut Estimate {
+            &mut b.side.as_mut().unwrap().cva_deg
+        }
+        let cases: [(Edit, &str); 6] = [
+            (|b| cva(b).robust_sd = -2.0, "side.cva_deg.robust_sd is -2"),
+            (
+                |b| cva(b).ci95 = Some((53.0, 47.0)),
+                "side.cva_deg.ci95 is inverted (53 above 47)",
+            ),
+            (|b| *cva(b) = est(500.0, 1.0, None), "side.cva_deg.median is 500"),
+            (|b| cva(b).q3 = 40.0, "side.cva_deg quartiles 49..40"),
+            (|b| b.frames_used = 0, "frames_used is 0"),
+            (
+                |b| b.side.as_mut().unwrap().head_tilt_deg.frames = 0,
+                "side.head_tilt_deg.frames is 0",
+            ),
+        ];
+        for (edit, needle) in cases {
+            let e = load_edited(edit).unwrap_err();
+            assert!(e.contains("baseline.json: impossible baseline value"), "{e}");
+            assert!(e.contains(needle), "{needle}: {e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+        let mut b = side_baseline();
+        (b.side, b.front, b.view) = (None, Some(front(BASE)), View::Front);
+        b.front
+            .as_mut()
+            .unwrap()
+            .signals
+            .get_mut("shoulder_width_px")
+            .unwrap()
+            .median = -300.0;
+        let e = b.check().unwrap_err();
+        assert!(e.contains("front.signals.shoulder_width_px.median is -300"), "{e}");
+    }
+
+    #[test]
+    fn a_number_too_large_for_an_angle_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let text = serde_json::to_string(&side_baseline()).unwrap();
+        std::fs::write(&path, text.replacen("\"median\":50.0", "\"median\":1e39", 1)).unwrap();
+        let e = Baseline::load(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("baseline.json: impossible baseline value: side.cva_deg.median is inf"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_nan_in_the_file_is_refused_with_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        let text = serde_json::to_string_pretty(&side_baseline()).unwrap();
+        let text = text.replacen("\"median\": 50.0", "\"median\": NaN", 1);
+        assert!(text.contains("NaN"));
+        std::fs::write(&path, text).unwrap();
+        let e = Baseline::load(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("baseline.json: not a posture baseline file") && e.contains("line"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn small_angle_changes_are_noise() {

@@ -14,13 +14,13 @@ const GAP_BETWEEN_INPUTS_MS: f64 = 60_000.0;
 #[derive(clap::Args)]
 #[command(
     after_help = "Record the person sitting or standing upright, as they will be measured later (same \
-camera, place and view). A clip of 10-30 s or a few photos. The baseline is refused, and nothing is written, when no \
-frame can be measured."
+camera, place and view). A clip of 10-30 s or a few photos (a camera: give --duration). The baseline is refused, and nothing \
+is written, when no frame can be measured, and after Ctrl-C or SIGTERM (exit status 130 or 143)."
 )]
 pub struct Args {
     /// Images, videos, or camera:N showing the upright posture.
     #[arg(required = true, value_name = "INPUT")]
-    inputs: Vec<String>,
+    inputs: Vec<PathBuf>,
     /// Where to write the baseline (JSON).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -29,11 +29,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    super::refuse_output_over_input(&args.out, args.inputs.iter().map(PathBuf::as_path))?;
+    crate::output::check_writable(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
     let mut models = args.options.pipeline.load_models()?;
     let mut frames = Vec::new();
     let mut offset_ms = 0.0;
     for input in &args.inputs {
         let (mut input_frames, error) = measure_input(input, &args.options, &mut models);
+        if super::interrupt::received().is_some() {
+            anyhow::bail!("interrupted; no baseline written (give a camera --duration SECONDS to end it)");
+        }
         if let Some(e) = error {
             anyhow::bail!("{e:#}; no baseline written");
         }
@@ -49,13 +54,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             summary.frames_total
         );
     }
-    let baseline = Baseline::from_summary(&summary, args.inputs.clone())
-        .map_err(|e| anyhow::anyhow!("{e}; no baseline written"))?;
-    let json = serde_json::to_string_pretty(&baseline)?;
-    // Write beside the target and rename, so a failure never leaves half a baseline.
-    let tmp = args.out.with_extension("json.tmp");
-    std::fs::write(&tmp, json + "\n").with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    let inputs = args.inputs.iter().map(|i| i.display().to_string()).collect();
+    let baseline = Baseline::from_summary(&summary, inputs).map_err(|e| anyhow::anyhow!("{e}; no baseline written"))?;
+    let json = serde_json::to_string_pretty(&baseline)? + "\n";
+    crate::output::write_replacing(&args.out, json.as_bytes())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
     eprintln!(
         "posture: baseline ({} view, {} of {} frames) written to {}",
         summary.view.as_str(),

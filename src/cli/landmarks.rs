@@ -9,15 +9,16 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 #[command(
-    after_help = "INPUTS: image files (PNG, JPEG), video files (anything FFmpeg decodes: H.264, VP9, ...), or \
-camera:N for camera N (see `posture cameras`).\n\nOUTPUT: one JSON object per frame: source, frame, timestamp_ms, \
+    after_help = "INPUTS: image files (PNG, JPEG), video files (anything FFmpeg decodes: H.264, VP9, ...; a phone \
+video's rotation is applied), or camera:N for camera N (see `posture cameras`).\n\nOUTPUT: one JSON object per frame: source, frame, timestamp_ms, \
 other_people, and pose (null when no person is found; else score, 33 landmarks with x_px, y_px, z, visibility, presence, \
-and 33 world_landmarks in metres). A bad input is reported on stderr and skipped; the exit status is then 1."
+and 33 world_landmarks in metres). A bad input is reported on stderr and skipped; the exit status is then 1.\n\nCtrl-C or SIGTERM stops at the next \
+frame, keeps what was written and exits with 130 (Ctrl-C) or 143 (SIGTERM)."
 )]
 pub struct Args {
     /// Images, videos, or camera:N.
     #[arg(required = true, value_name = "INPUT")]
-    inputs: Vec<String>,
+    inputs: Vec<PathBuf>,
     #[command(flatten)]
     pipeline: PipelineArgs,
     /// Write annotated frames (skeleton drawn over the picture) as PNG files into DIR.
@@ -29,6 +30,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(output) = &args.output {
+        super::refuse_output_over_input(output, args.inputs.iter().map(PathBuf::as_path))?;
+    }
+    if let Some(dir) = &args.annotate {
+        // A still's annotated copy is DIR/STEM.png: never the picture itself.
+        for input in &args.inputs {
+            super::refuse_output_over_input(&dir.join(format!("{}.png", stem(input))), [input.as_path()])?;
+        }
+    }
     let mut models = args.pipeline.load_models()?;
     if let Some(dir) = &args.annotate {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create annotation folder {}", dir.display()))?;
@@ -36,6 +46,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = super::output_writer(args.output.as_deref())?;
     let mut failures = 0;
     for input in &args.inputs {
+        if super::interrupt::received().is_some() {
+            break;
+        }
         if let Err(e) = process_input(input, &args, &mut models, &mut *out) {
             eprintln!("posture: error: {e:#}");
             failures += 1;
@@ -45,17 +58,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(super::exit_code(failures))
 }
 
+/// The name annotated frames of `input` start with.
+fn stem(input: &Path) -> String {
+    input
+        .file_stem()
+        .map_or_else(|| "camera".into(), |s| s.to_string_lossy().into_owned())
+}
+
 fn process_input(
-    input: &str,
+    input: &Path,
     args: &Args,
     models: &mut crate::pose::PoseModels,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let stem = Path::new(input)
-        .file_stem()
-        .map_or_else(|| "camera".into(), |s| s.to_string_lossy().into_owned());
+    let stem = stem(input);
+    let label = input.display().to_string();
     for_each_frame(input, &args.pipeline, models, |frame, result, is_still| {
-        jsonl::write_record(out, input, frame, result).context("cannot write output")?;
+        jsonl::write_record(out, &label, frame, result).context("cannot write output")?;
         if let (Some(dir), Some(pose)) = (&args.annotate, &result.pose) {
             let mut img = frame.image.clone();
             annotate::draw_pose(&mut img, pose);

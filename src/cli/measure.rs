@@ -8,7 +8,7 @@ use crate::output::measure::{MeasureRecord, ModelProvenance, Provenance};
 use crate::pose::PoseModels;
 use anyhow::Context;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Clone)]
@@ -47,13 +47,15 @@ fn parse_max_yaw(s: &str) -> Result<f32, String> {
     after_help = "Each input (image, video, or camera:N) gets one result, even when it cannot be measured \
 (then the numbers are null and `reason` says why). With --json, one JSON object per input, a line each: input, view, \
 cva_deg, shoulder_angle_deg (null, shoulder_angle_reason says why), head_tilt_deg, classification, quality {frames_total, frames_used, reasons}, ci95, \
-change_from_baseline, provenance. Definitions, thresholds and the validation are in docs/measures.md.\n\nExit status: \
-1 when an input could not be read or showed no person."
+change_from_baseline, interrupted, provenance. Definitions, thresholds and the validation are in docs/measures.md.\n\n\
+Ctrl-C or SIGTERM ends the input in progress with the frames measured so far (its result says interrupted) and \
+skips the rest; --duration ends each input after that much media time (a camera never ends by itself).\n\nExit status: \
+1 when an input could not be read or showed no person; 130 after Ctrl-C, 143 after SIGTERM."
 )]
 pub struct Args {
     /// Images, videos, or camera:N.
     #[arg(required = true, value_name = "INPUT")]
-    inputs: Vec<String>,
+    inputs: Vec<PathBuf>,
     /// A baseline from `posture calibrate`, to report the change from it.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -98,6 +100,7 @@ impl MeasureOptions {
                 "min_presence": settings.min_presence,
                 "smoothing": p.smoothing,
                 "stride": p.stride,
+                "duration_s": p.duration_s,
                 "subject": p.subject,
                 "series": crate::assess::series::SeriesSettings::ANGLE,
             }),
@@ -106,9 +109,9 @@ impl MeasureOptions {
 }
 
 /// The per-frame measures of one input. On a read error part-way, the frames read so far come
-/// back with the error.
+/// back with the error; after Ctrl-C or SIGTERM, the frames measured before it.
 pub fn measure_input(
-    input: &str,
+    input: &Path,
     options: &MeasureOptions,
     models: &mut PoseModels,
 ) -> (Vec<TimedMeasure>, Option<anyhow::Error>) {
@@ -127,15 +130,24 @@ pub fn measure_input(
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(output) = &args.output {
+        let inputs = args.inputs.iter().chain(&args.baseline).map(PathBuf::as_path);
+        super::refuse_output_over_input(output, inputs)?;
+    }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut models = args.options.pipeline.load_models()?;
     let thresholds = Thresholds::default();
     let provenance = args.options.provenance(&models, &thresholds);
     let mut out = super::output_writer(args.output.as_deref())?;
     let mut failures = 0;
-    for input in &args.inputs {
-        let (frames, error) = measure_input(input, &args.options, &mut models);
-        let record = if frames.is_empty() {
+    for path in &args.inputs {
+        if super::interrupt::received().is_some() {
+            break;
+        }
+        let input = &path.display().to_string();
+        let (frames, error) = measure_input(path, &args.options, &mut models);
+        let interrupted = super::interrupt::received().is_some();
+        let mut record = if frames.is_empty() {
             let e = error.map_or_else(|| format!("{input}: no frames"), |e| format!("{e:#}"));
             eprintln!("posture: error: {e}");
             MeasureRecord::unreadable(input, e, provenance.clone())
@@ -152,6 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             record
         };
+        record.interrupted = interrupted;
         failures += usize::from(record.error.is_some());
         if args.json {
             serde_json::to_writer(&mut out, &record)?;

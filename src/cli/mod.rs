@@ -2,6 +2,7 @@
 //! module and is a thin layer over the library.
 
 mod calibrate;
+mod interrupt;
 mod landmarks;
 mod measure;
 mod pipeline;
@@ -36,22 +37,96 @@ enum Command {
     Cameras,
 }
 
-/// Parse arguments, run, and turn any failure into a one-line message and exit status 1.
+/// Parse arguments, run, and turn any failure into a one-line message and exit status 1, or
+/// 128 + the signal's number when Ctrl-C or SIGTERM stopped the run (see `interrupt`).
 pub fn main() -> ExitCode {
+    // ONNX Runtime 1.31 keeps a telemetry queue under ~/.cache/Microsoft unless this is set
+    // when its environment is created (`with_telemetry(false)` alone does not stop it). Set
+    // here, before any thread exists, since changing the environment is not thread-safe.
+    std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = interrupt::install().and_then(|()| match cli.command {
         Command::Measure(args) => measure::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),
-    };
-    match result {
+    });
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("posture: error: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    match interrupt::received() {
+        Some(signal) => {
+            eprintln!(
+                "posture: stopped by {}; inputs not started were skipped",
+                interrupt::describe(signal)
+            );
+            ExitCode::from(interrupt::exit_status(signal))
+        }
+        None => code,
     }
+}
+
+/// What identifies a file: its device and inode where the system has them, else its
+/// canonical path (for a file that does not exist yet: its folder's canonical path and name).
+#[derive(Debug, PartialEq, Eq)]
+enum FileId {
+    #[cfg(unix)]
+    Inode {
+        device: u64,
+        inode: u64,
+    },
+    Path(std::path::PathBuf),
+}
+
+fn file_id(path: &std::path::Path) -> Option<FileId> {
+    match std::fs::metadata(path) {
+        #[cfg(unix)]
+        Ok(meta) => {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileId::Inode {
+                device: meta.dev(),
+                inode: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(_) => path.canonicalize().ok().map(FileId::Path),
+        Err(_) => {
+            let name = path.file_name()?;
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => std::path::Path::new("."),
+            };
+            folder.canonicalize().ok().map(|f| FileId::Path(f.join(name)))
+        }
+    }
+}
+
+/// Whether two paths name the same file (hard links, symbolic links, `./x` and `x` included).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (file_id(a), file_id(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Refuse, before anything is opened or written, an output that is one of the inputs: writing
+/// it would destroy the input.
+fn refuse_output_over_input<'a>(
+    output: &std::path::Path,
+    inputs: impl IntoIterator<Item = &'a std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(input) = inputs.into_iter().find(|i| same_file(output, i)) {
+        anyhow::bail!(
+            "refusing to write {}: it is the input {}; choose another output file",
+            output.display(),
+            input.display()
+        );
+    }
+    Ok(())
 }
 
 /// Standard output, or a file created for the purpose.
@@ -83,4 +158,59 @@ fn list_cameras() -> anyhow::Result<ExitCode> {
         println!("camera:{}\t{}\t{}", c.index, c.name, c.description);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn one_file_under_different_names_is_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let clip = dir.path().join("clip.mp4");
+        std::fs::write(&clip, b"video").unwrap();
+        let via_dots = dir.path().join(".").join("sub").join("..").join("clip.mp4");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let linked = dir.path().join("linked.mp4");
+        std::fs::hard_link(&clip, &linked).unwrap();
+        #[cfg(unix)]
+        {
+            let symlink = dir.path().join("symlink.mp4");
+            std::os::unix::fs::symlink(&clip, &symlink).unwrap();
+            assert!(same_file(&symlink, &clip));
+        }
+        assert!(same_file(&clip, &clip));
+        assert!(same_file(&via_dots, &clip));
+        assert!(same_file(&linked, &clip));
+    }
+
+    #[test]
+    fn different_files_are_not_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.jpg"), dir.path().join("b.jpg"));
+        std::fs::write(&a, b"same bytes").unwrap();
+        std::fs::write(&b, b"same bytes").unwrap();
+        assert!(!same_file(&a, &b));
+        assert!(!same_file(&a, &dir.path().join("new.json")));
+        // A file that does not exist yet is the same as another spelling of its name.
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(same_file(&dir.path().join("new.json"), &sub.join("../new.json")));
+        assert!(!same_file(Path::new("camera:0"), &a));
+    }
+
+    #[test]
+    fn an_output_that_is_an_input_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.jpg"), dir.path().join("b.jpg"));
+        std::fs::write(&a, b"a").unwrap();
+        std::fs::write(&b, b"b").unwrap();
+        let out = dir.path().join("out.jsonl");
+        assert!(refuse_output_over_input(&out, [a.as_path(), b.as_path()]).is_ok());
+        let err = refuse_output_over_input(&b, [a.as_path(), b.as_path()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("b.jpg") && !err.contains('\n'), "{err}");
+    }
 }

@@ -46,6 +46,9 @@ pub struct PipelineArgs {
     /// Folder holding the ONNX models [default: the shipped models/, or $POSTURE_MODELS].
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
+    /// Stop each input after this much media time (a camera's time since its first frame).
+    #[arg(long = "duration", value_name = "SECONDS", value_parser = parse_duration_s)]
+    pub duration_s: Option<f64>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum, serde::Serialize)]
@@ -63,6 +66,20 @@ fn parse_point(s: &str) -> Result<(f32, f32), String> {
         (Some(x), Some(y)) => Ok((x, y)),
         _ => Err(format!("'{s}' is not a pixel position X,Y (two non-negative numbers)")),
     }
+}
+
+fn parse_duration_s(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .ok_or_else(|| format!("'{s}' is not a duration in seconds (a number above 0)"))
+}
+
+/// Whether a frame at `timestamp_ms` lies beyond the `--duration` limit: the limit keeps the
+/// media time [0, limit), so `--duration 2` on a 30 fps clip keeps frames 0 to 59.
+fn past_duration(timestamp_ms: f64, duration_s: Option<f64>) -> bool {
+    duration_s.is_some_and(|limit| timestamp_ms >= limit * 1000.0)
 }
 
 fn parse_one_euro(s: &str) -> Result<OneEuroParams, String> {
@@ -113,11 +130,11 @@ impl PipelineArgs {
     }
 
     /// Open one input: a camera spec or a file.
-    pub fn open_input(&self, input: &str) -> anyhow::Result<Box<dyn FrameSource>> {
-        if let Some(device) = input.strip_prefix("camera:") {
+    pub fn open_input(&self, input: &Path) -> anyhow::Result<Box<dyn FrameSource>> {
+        if let Some(device) = input.to_str().and_then(|s| s.strip_prefix("camera:")) {
             let device = device
                 .parse()
-                .map_err(|_| anyhow::anyhow!("'{input}': expected camera:N with N a number"))?;
+                .map_err(|_| anyhow::anyhow!("'{}': expected camera:N with N a number", input.display()))?;
             let config = CameraConfig {
                 device,
                 resolution: self.resolution,
@@ -132,16 +149,17 @@ impl PipelineArgs {
             },
             replay: self.replay,
         };
-        Ok(frames::open_file(Path::new(input), &options)?)
+        Ok(frames::open_file(input, &options)?)
     }
 }
 
 /// Run the pipeline over every frame of `input`, handing each frame, its pose, and whether the
 /// input is a still picture to `each`.
 /// Frames already handed over stay handed over when a later frame fails: the error comes
-/// at the end, naming the first bad frame.
+/// at the end, naming the first bad frame. The loop ends early, without error, past
+/// `--duration` or when a signal asks the run to stop (`interrupt::received`).
 pub fn for_each_frame(
-    input: &str,
+    input: &Path,
     args: &PipelineArgs,
     models: &mut PoseModels,
     mut each: impl FnMut(&Frame, &PoseFrame, bool) -> anyhow::Result<()>,
@@ -166,6 +184,9 @@ pub fn for_each_frame(
     let (mut frames, mut with_pose, mut bad_frames) = (0u64, 0u64, Vec::new());
     let started = std::time::Instant::now();
     while let Some(next) = source.next_frame() {
+        if super::interrupt::received().is_some() {
+            break;
+        }
         let frame = match next {
             Ok(f) => f,
             Err(e) => {
@@ -173,6 +194,9 @@ pub fn for_each_frame(
                 continue;
             }
         };
+        if past_duration(frame.timestamp_ms, args.duration_s) {
+            break;
+        }
         let result = tracker.process(models, &frame)?;
         each(&frame, &result, is_still)?;
         frames += 1;
@@ -180,8 +204,14 @@ pub fn for_each_frame(
     }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "posture: {input}: {frames} frame(s), person found in {with_pose}, {:.1} frames/s",
-        frames as f64 / secs.max(1e-9)
+        "posture: {}: {frames} frame(s), person found in {with_pose}, {:.1} frames/s{}",
+        input.display(),
+        frames as f64 / secs.max(1e-9),
+        if super::interrupt::received().is_some() {
+            " (interrupted)"
+        } else {
+            ""
+        }
     );
     if let Some(first) = bad_frames.first() {
         anyhow::bail!(
@@ -194,7 +224,33 @@ pub fn for_each_frame(
         );
     }
     if frames == 0 {
-        anyhow::bail!("{input}: no frames could be decoded");
+        if super::interrupt::received().is_some() {
+            anyhow::bail!("{}: interrupted before the first frame", input.display());
+        }
+        anyhow::bail!("{}: no frames could be decoded", input.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_keeps_the_media_time_before_the_limit() {
+        // 30 fps: frame 59 is at 1966.7 ms, frame 60 at 2000 ms.
+        assert!(!past_duration(59.0 * 1000.0 / 30.0, Some(2.0)));
+        assert!(past_duration(2000.0, Some(2.0)));
+        assert!(past_duration(2000.1, Some(2.0)));
+        assert!(!past_duration(1e9, None));
+    }
+
+    #[test]
+    fn duration_must_be_a_positive_number_of_seconds() {
+        assert_eq!(parse_duration_s("2"), Ok(2.0));
+        assert_eq!(parse_duration_s("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "nan", "inf", "two", ""] {
+            assert!(parse_duration_s(bad).is_err(), "{bad}");
+        }
+    }
 }

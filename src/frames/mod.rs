@@ -55,7 +55,7 @@ pub enum FrameError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: empty file (0 bytes)")]
     Empty { path: PathBuf },
-    #[error("{path}: not a supported image or video ({detail}); supported: PNG, JPEG, and videos FFmpeg can decode (H.264, VP9, ...)")]
+    #[error("{path}: unsupported format ({detail}); supported: PNG and JPEG pictures, and videos FFmpeg can decode (H.264, VP9, ...)")]
     Unsupported { path: PathBuf, detail: String },
     #[error("{path}: corrupt or truncated: {detail}")]
     Corrupt { path: PathBuf, detail: String },

@@ -116,6 +116,9 @@ pub struct VideoSource {
     unsent: Option<ffmpeg::Packet>,
     consecutive_errors: u32,
     scaler: Option<Scaler>,
+    /// Clockwise quarter turns that make decoded pictures upright (the display matrix of a
+    /// phone video shot on its side).
+    quarter_turns: u8,
 }
 
 impl std::fmt::Debug for VideoSource {
@@ -138,9 +141,13 @@ impl VideoSource {
     pub fn open(path: &Path, options: &VideoOptions) -> Result<Self, FrameError> {
         super::check_path(path)?;
         init_ffmpeg();
-        let container = sniff_container(path)?;
+        let head = read_head(path)?;
+        if let Some(kind) = picture_format(&head) {
+            return Err(unsupported_picture(path, kind));
+        }
+        let container = sniff_container(&head);
 
-        let input = ffmpeg::format::input(path).map_err(|e| open_error(path, container, &e))?;
+        let input = open_input(path).map_err(|e| open_error(path, container, &e))?;
         // How sure FFmpeg is of the format: above 50 it recognised the content itself; 50 is a
         // guess from the file name; at 25 or below FFmpeg itself warns "misdetection possible"
         // (random bytes often pass as a raw H.263 stream with a garbage first frame).
@@ -155,6 +162,12 @@ impl VideoSource {
             });
         }
         let looks_like_container = container.is_some() || score > ffmpeg::ffi::AVPROBE_SCORE_EXTENSION;
+        let demuxer = input.format().name().to_string();
+        // FFmpeg reads many picture formats as one-frame videos (image2, bmp_pipe, ...).
+        if demuxer == "image2" || demuxer.ends_with("_pipe") {
+            let kind = demuxer.trim_end_matches("_pipe").to_uppercase();
+            return Err(unsupported_picture(path, &kind));
+        }
 
         let stream = input
             .streams()
@@ -174,6 +187,7 @@ impl VideoSource {
                     not_media(path)
                 }
             })?;
+        let quarter_turns = display_matrix(&stream).map_or(0, |m| clockwise_quarter_turns(&m));
         let stream_index = stream.index();
         let time_base = stream.time_base();
         let start_ts = Some(stream.start_time()).filter(|&t| t != ffmpeg::ffi::AV_NOPTS_VALUE);
@@ -243,6 +257,7 @@ impl VideoSource {
             unsent: None,
             consecutive_errors: 0,
             scaler: None,
+            quarter_turns,
         };
 
         // Decode up to the first picture. Errors before it are tolerated (a stream may start
@@ -252,9 +267,9 @@ impl VideoSource {
         loop {
             match source.decode_one() {
                 Some(Ok(first)) => {
-                    check_size(path, first.picture.width(), first.picture.height())?;
-                    source.width = first.picture.width();
-                    source.height = first.picture.height();
+                    let (w, h) = (first.picture.width(), first.picture.height());
+                    check_size(path, w, h)?;
+                    (source.width, source.height) = if quarter_turns % 2 == 1 { (h, w) } else { (w, h) };
                     source.primed = Some(first);
                     return Ok(source);
                 }
@@ -294,12 +309,12 @@ impl VideoSource {
         self.declared_frames
     }
 
-    /// Frame width in pixels (of the first frame).
+    /// Frame width in pixels (of the first frame, turned upright).
     pub fn width(&self) -> u32 {
         self.width
     }
 
-    /// Frame height in pixels (of the first frame).
+    /// Frame height in pixels (of the first frame, turned upright).
     pub fn height(&self) -> u32 {
         self.height
     }
@@ -356,6 +371,12 @@ impl VideoSource {
             rgb.extend_from_slice(&data[y * stride..y * stride + row]);
         }
         let image = image::RgbImage::from_raw(w, h, rgb).expect("buffer is exactly w*h*3 bytes");
+        let image = match self.quarter_turns {
+            1 => image::imageops::rotate90(&image),
+            2 => image::imageops::rotate180(&image),
+            3 => image::imageops::rotate270(&image),
+            _ => image,
+        };
         Ok(Frame {
             image,
             index: decoded.index,
@@ -542,6 +563,37 @@ impl FrameSource for VideoSource {
     }
 }
 
+/// The stream's display matrix (FFmpeg's layout: 3x3, row-major, 16.16 fixed point except the
+/// last column), which says how a player turns the pictures, if the container has one.
+fn display_matrix(stream: &ffmpeg::format::stream::Stream) -> Option<[i32; 9]> {
+    let side = stream
+        .side_data()
+        .find(|d| d.kind() == ffmpeg::codec::packet::side_data::Type::DisplayMatrix)?;
+    let bytes = side.data().get(..36)?;
+    let mut matrix = [0i32; 9];
+    for (v, b) in matrix.iter_mut().zip(bytes.chunks_exact(4)) {
+        *v = i32::from_ne_bytes(b.try_into().expect("4 bytes"));
+    }
+    Some(matrix)
+}
+
+/// How many clockwise quarter turns show the picture as a player does, from its display
+/// matrix. Follows the ffmpeg CLI's autorotation: the matrix's counter-clockwise angle (as
+/// `av_display_rotation_get` computes it), applied only when within a degree of a quarter turn.
+fn clockwise_quarter_turns(m: &[i32; 9]) -> u8 {
+    let scale = |a: i32, b: i32| f64::from(a).hypot(f64::from(b));
+    let (scale0, scale1) = (scale(m[0], m[3]), scale(m[1], m[4]));
+    if scale0 == 0.0 || scale1 == 0.0 {
+        return 0;
+    }
+    let counter_clockwise_deg = -(f64::from(m[1]) / scale1).atan2(f64::from(m[0]) / scale0).to_degrees();
+    let clockwise_deg = (-counter_clockwise_deg.round()).rem_euclid(360.0);
+    [(0, 0.0), (1, 90.0), (2, 180.0), (3, 270.0), (0, 360.0)]
+        .into_iter()
+        .find(|(_, quarter)| (clockwise_deg - quarter).abs() < 1.0)
+        .map_or(0, |(turns, _)| turns)
+}
+
 /// Container families recognisable from their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Container {
@@ -550,9 +602,39 @@ enum Container {
     Other,
 }
 
-/// Recognise common container signatures, so that a file that is clearly a video container
-/// but fails to open is reported as corrupt rather than as an unsupported format.
-fn sniff_container(path: &Path) -> Result<Option<Container>, FrameError> {
+/// Open a media file with FFmpeg, as `ffmpeg::format::input` does, but from the path's bytes:
+/// that function panics on a name that is not UTF-8.
+fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, ffmpeg::Error> {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let c_path = std::ffi::CString::new(bytes).map_err(|_| ffmpeg::Error::InvalidData)?;
+    // SAFETY: the pointers passed are valid for the calls (a null context to be allocated, a
+    // NUL-terminated path, no options); on failure FFmpeg frees the context itself, and after a
+    // failed stream probe we close it before returning.
+    unsafe {
+        let mut context = std::ptr::null_mut();
+        let opened = ffmpeg::ffi::avformat_open_input(
+            &mut context,
+            c_path.as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
+        if opened < 0 {
+            return Err(ffmpeg::Error::from(opened));
+        }
+        let probed = ffmpeg::ffi::avformat_find_stream_info(context, std::ptr::null_mut());
+        if probed < 0 {
+            ffmpeg::ffi::avformat_close_input(&mut context);
+            return Err(ffmpeg::Error::from(probed));
+        }
+        Ok(ffmpeg::format::context::Input::wrap(context))
+    }
+}
+
+/// The first bytes of a file, enough for the signatures below.
+fn read_head(path: &Path) -> Result<Vec<u8>, FrameError> {
     let mut head = Vec::with_capacity(16);
     std::fs::File::open(path)
         .and_then(|f| f.take(16).read_to_end(&mut head))
@@ -560,11 +642,48 @@ fn sniff_container(path: &Path) -> Result<Option<Container>, FrameError> {
             path: path.to_owned(),
             source: e,
         })?;
+    Ok(head)
+}
+
+/// Picture formats other than PNG and JPEG, by signature. They are refused rather than read:
+/// FFmpeg reads some as one-frame videos, without their EXIF orientation, and HEIC (what
+/// phones take) not at all; HEIF and AVIF are MP4-like boxes that would otherwise be taken
+/// for an unfinished recording.
+fn picture_format(head: &[u8]) -> Option<&'static str> {
+    let at = |offset: usize, sig: &[u8]| head.get(offset..offset + sig.len()) == Some(sig);
+    if at(0, b"GIF87a") || at(0, b"GIF89a") {
+        Some("GIF")
+    } else if at(0, b"RIFF") && at(8, b"WEBP") {
+        Some("WebP")
+    } else if at(0, b"II*\0") || at(0, b"MM\0*") {
+        Some("TIFF")
+    } else if at(4, b"ftyp") {
+        // The major brand.
+        match head.get(8..12)? {
+            b"heic" | b"heix" | b"heim" | b"heis" | b"hevc" | b"hevx" | b"mif1" | b"msf1" => Some("HEIF/HEIC"),
+            b"avif" | b"avis" => Some("AVIF"),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+fn unsupported_picture(path: &Path, kind: &str) -> FrameError {
+    FrameError::Unsupported {
+        path: path.to_owned(),
+        detail: format!("{kind} picture; convert it to JPEG or PNG"),
+    }
+}
+
+/// Recognise common container signatures, so that a file that is clearly a video container
+/// but fails to open is reported as corrupt rather than as an unsupported format.
+fn sniff_container(head: &[u8]) -> Option<Container> {
     let at = |offset: usize, sig: &[u8]| head.get(offset..offset + sig.len()) == Some(sig);
     let iso_box = [&b"ftyp"[..], b"moov", b"mdat", b"free", b"wide", b"skip"]
         .iter()
         .any(|b| at(4, b));
-    Ok(if iso_box {
+    if iso_box {
         Some(Container::IsoBmff)
     } else if at(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
         Some(Container::Matroska)
@@ -577,7 +696,7 @@ fn sniff_container(path: &Path) -> Result<Option<Container>, FrameError> {
         Some(Container::Other)
     } else {
         None
-    })
+    }
 }
 
 /// Our error for a file FFmpeg could not open.
@@ -756,6 +875,100 @@ pub(crate) mod tests {
         assert_send::<VideoSource>();
         assert_send::<crate::frames::ReplaySource>();
         assert_send::<crate::frames::ImageSource>();
+    }
+
+    #[test]
+    fn pictures_other_than_png_and_jpeg_are_known_by_their_signature() {
+        let ftyp = |brand: &[u8; 4]| [&[0, 0, 0, 24][..], b"ftyp", brand, &[0, 0, 0, 0]].concat();
+        assert_eq!(picture_format(b"GIF89a\x01\x00"), Some("GIF"));
+        assert_eq!(picture_format(b"RIFF\x10\x00\x00\x00WEBPVP8 "), Some("WebP"));
+        assert_eq!(picture_format(b"II*\0\x08\0\0\0"), Some("TIFF"));
+        assert_eq!(picture_format(&ftyp(b"heic")), Some("HEIF/HEIC"));
+        assert_eq!(picture_format(&ftyp(b"mif1")), Some("HEIF/HEIC"));
+        assert_eq!(picture_format(&ftyp(b"avif")), Some("AVIF"));
+        // Videos in the same boxes are not pictures.
+        for brand in [b"isom", b"mp42", b"qt  ", b"3gp4"] {
+            assert_eq!(picture_format(&ftyp(brand)), None);
+        }
+        assert_eq!(picture_format(b"RIFF\x10\x00\x00\x00AVI LIST"), None);
+        assert_eq!(picture_format(b""), None);
+    }
+
+    #[test]
+    fn display_matrices_turn_pictures_as_ffmpeg_does() {
+        // FFmpeg's own matrices for a clockwise turn by each angle.
+        for (clockwise_deg, turns) in [
+            (0.0, 0),
+            (90.0, 1),
+            (-90.0, 3),
+            (180.0, 2),
+            (-180.0, 2),
+            (270.0, 3),
+            (89.6, 1),
+            (45.0, 0),
+        ] {
+            let mut m = [0i32; 9];
+            // SAFETY: the matrix is 9 writable int32, as av_display_rotation_set requires.
+            unsafe { ffmpeg::ffi::av_display_rotation_set(m.as_mut_ptr(), clockwise_deg) };
+            assert_eq!(clockwise_quarter_turns(&m), turns, "{clockwise_deg}");
+        }
+        assert_eq!(clockwise_quarter_turns(&[0; 9]), 0, "a degenerate matrix turns nothing");
+    }
+
+    /// Phone videos are stored as the sensor saw them, with a display matrix that turns them
+    /// upright. webcam_face.mp4 stored turned (lossless) with the matrix that turns it back, as
+    /// FFmpeg 5.1's MP4 muxer writes it for a `rotate` tag (the ffmpeg CLI then shows it
+    /// upright), must decode as the original does.
+    #[test]
+    fn phone_videos_are_turned_upright_by_their_display_matrix() {
+        let upright = all_frames(&mut open("webcam_face.mp4", 1));
+        let dir = tempfile::tempdir().unwrap();
+        let input = fixture("webcam_face.mp4");
+        for (turn, rotate) in [("transpose=1", "90"), ("transpose=2", "270"), ("hflip,vflip", "180")] {
+            let stored = dir.path().join("stored.mp4");
+            ffmpeg(
+                &[
+                    "-i",
+                    input.to_str().unwrap(),
+                    "-vf",
+                    turn,
+                    "-c:v",
+                    "libx264",
+                    "-qp",
+                    "0",
+                    "-preset",
+                    "ultrafast",
+                ],
+                &stored,
+            );
+            let phone = dir.path().join(format!("phone_{rotate}.mp4"));
+            let tag = format!("rotate={rotate}");
+            ffmpeg(
+                &["-i", stored.to_str().unwrap(), "-c", "copy", "-metadata:s:v:0", &tag],
+                &phone,
+            );
+            let mut src = VideoSource::open(&phone, &VideoOptions::default()).unwrap();
+            assert_eq!((src.width(), src.height()), (640, 360), "{rotate}");
+            let frames = all_frames(&mut src);
+            assert_eq!(frames.len(), upright.len(), "{rotate}");
+            for (ours, theirs) in frames.iter().zip(&upright).step_by(12) {
+                assert_eq!(ours.image.dimensions(), (640, 360), "{rotate}");
+                let sum: u64 = ours
+                    .image
+                    .as_raw()
+                    .iter()
+                    .zip(theirs.image.as_raw())
+                    .map(|(a, b)| u64::from(a.abs_diff(*b)))
+                    .sum();
+                // Only chroma interpolation differs (it runs before the turn here).
+                let mean = sum as f64 / theirs.image.as_raw().len() as f64;
+                assert!(
+                    mean < 1.5,
+                    "{rotate}: frame {} differs by {mean} on average",
+                    ours.index
+                );
+            }
+        }
     }
 
     #[test]

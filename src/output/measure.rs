@@ -74,6 +74,8 @@ pub struct MeasureRecord {
     /// Front-view signals (medians), for front inputs.
     pub front_signals: Option<BTreeMap<String, f32>>,
     pub change_from_baseline: Option<Vec<Change>>,
+    /// Ctrl-C or SIGTERM stopped this input: the numbers are from the frames before it.
+    pub interrupted: bool,
     pub provenance: Provenance,
 }
 
@@ -192,6 +194,7 @@ impl MeasureRecord {
                     .collect()
             }),
             change_from_baseline,
+            interrupted: false,
             provenance,
         }
     }
@@ -219,6 +222,7 @@ impl MeasureRecord {
             class_shares: None,
             front_signals: None,
             change_from_baseline: None,
+            interrupted: false,
             provenance,
         }
     }
@@ -229,6 +233,9 @@ impl MeasureRecord {
         if let Some(e) = &self.error {
             parts.push(format!("no reading: {e}"));
             return parts.join(", ");
+        }
+        if self.interrupted {
+            parts.push("interrupted".into());
         }
         match self.cva_deg {
             Some(cva) => {
@@ -432,5 +439,15 @@ mod tests {
         let r = MeasureRecord::unreadable("x.mp4", "x.mp4: corrupt".into(), provenance());
         assert_eq!((r.cva_deg, r.reason), (None, Some(Reason::UnreadableInput)));
         assert!(r.human_line().contains("no reading"));
+    }
+
+    #[test]
+    fn an_interrupted_input_says_so_in_its_line_and_its_json() {
+        let mut r = record_of(&vec![Some(posed(90.0, 0.0)); 30], false, ViewChoice::Auto);
+        assert!(!r.human_line().contains("interrupted"), "{}", r.human_line());
+        assert_eq!(serde_json::to_value(&r).unwrap()["interrupted"], false);
+        r.interrupted = true;
+        assert!(r.human_line().contains(", interrupted,"), "{}", r.human_line());
+        assert_eq!(serde_json::to_value(&r).unwrap()["interrupted"], true);
     }
 }

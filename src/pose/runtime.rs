@@ -91,7 +91,13 @@ pub fn init_runtime() -> Result<&'static ort::environment::Environment, RuntimeE
     let path = find_runtime()?;
     let loaded = RUNTIME.get_or_init(|| {
         let builder = ort::init_from(&path).map_err(|e| e.to_string())?;
-        builder.with_name("posture").build().map_err(|e| e.to_string())
+        // ONNX Runtime's telemetry is on by default; nothing about a recording should be sent.
+        // Its on-disk queue also needs ORT_DISABLE_TELEMETRY, which the command line sets.
+        builder
+            .with_name("posture")
+            .with_telemetry(false)
+            .build()
+            .map_err(|e| e.to_string())
     });
     loaded.as_ref().map_err(|detail| RuntimeError::RuntimeUnusable {
         path,
