@@ -33,7 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut frames = Vec::new();
     let mut offset_ms = 0.0;
     for input in &args.inputs {
-        let (mut input_frames, error) = measure_input(input, &args.options, &mut models);
+        let (mut input_frames, _, error) = measure_input(input, &args.options, &mut models);
         if let Some(e) = error {
             anyhow::bail!("{e:#}; no baseline written");
         }

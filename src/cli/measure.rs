@@ -86,6 +86,7 @@ impl MeasureOptions {
                 landmark_file: models.variant.file_name().to_string(),
                 landmark_sha256: models.landmarks.model().sha256().to_string(),
                 detector_sha256: models.detector.model().sha256().to_string(),
+                recropped_frames: 0,
             },
             thresholds: *thresholds,
             correction: settings.correction,
@@ -105,17 +106,20 @@ impl MeasureOptions {
     }
 }
 
-/// The per-frame measures of one input. On a read error part-way, the frames read so far come
-/// back with the error.
+/// The per-frame measures of one input, and how many frames' poses were read through a
+/// re-crop (`Pose::recropped`). On a read error part-way, the frames read so far come back with
+/// the error.
 pub fn measure_input(
     input: &str,
     options: &MeasureOptions,
     models: &mut PoseModels,
-) -> (Vec<TimedMeasure>, Option<anyhow::Error>) {
+) -> (Vec<TimedMeasure>, usize, Option<anyhow::Error>) {
     let settings = options.settings();
     let mut frames = Vec::new();
+    let mut recropped = 0;
     let result = for_each_frame(input, &options.pipeline, models, |frame, result, is_still| {
         let size = (frame.image.width(), frame.image.height());
+        recropped += usize::from(result.pose.as_ref().is_some_and(|p| p.recropped));
         frames.push(TimedMeasure {
             timestamp_ms: frame.timestamp_ms,
             is_still,
@@ -123,7 +127,7 @@ pub fn measure_input(
         });
         Ok(())
     });
-    (frames, result.err())
+    (frames, recropped, result.err())
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -134,14 +138,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = super::output_writer(args.output.as_deref())?;
     let mut failures = 0;
     for input in &args.inputs {
-        let (frames, error) = measure_input(input, &args.options, &mut models);
+        let (frames, recropped_frames, error) = measure_input(input, &args.options, &mut models);
+        let mut provenance = provenance.clone();
+        provenance.model.recropped_frames = recropped_frames;
         let record = if frames.is_empty() {
             let e = error.map_or_else(|| format!("{input}: no frames"), |e| format!("{e:#}"));
             eprintln!("posture: error: {e}");
-            MeasureRecord::unreadable(input, e, provenance.clone())
+            MeasureRecord::unreadable(input, e, provenance)
         } else {
             let summary = summarize(&frames, args.options.view, &thresholds);
-            let mut record = record_for(input, &summary, baseline.as_ref(), &thresholds, provenance.clone());
+            let mut record = record_for(input, &summary, baseline.as_ref(), &thresholds, provenance);
             if let Some(e) = error {
                 eprintln!("posture: error: {e:#} (the frames before it are measured)");
                 record.error = Some(format!("{e:#}"));
