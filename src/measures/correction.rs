@@ -51,9 +51,9 @@ impl Correction {
     /// full.
     pub const FITTED: Correction = Correction {
         neck_band: NeckBand { from: 0.4, to: 0.6 },
-        cva_offset_deg: -9.02,
-        cva_slope: 1.312,
-        cva_deg_per_far_shoulder_above: 6.05,
+        cva_offset_deg: -8.29,
+        cva_slope: 1.302,
+        cva_deg_per_far_shoulder_above: 3.96,
         source: "renders in fixtures/renders (training part), examples/validate_renders.rs --fit",
     };
 }
