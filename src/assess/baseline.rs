@@ -229,12 +229,23 @@ pub struct FrontComparison {
 /// fixed-camera front renders, looking down gave ratios of 2.6-4.7 and forward head 0-2.1.
 pub const LOOKING_DOWN_NOSE_PER_EAR_DROP: f32 = 2.5;
 
+/// A nose drop at least this large (in eye distances) is looking down whatever the ears do. A
+/// head pushed forward carries the nose with the ears and leaves the nose drop unchanged but
+/// for perspective (at most 0.14 on the fixed-camera front renders; a chin poked forward lowers
+/// it), so only a pitched-down head drops the nose this far. It is 2.5 times the nose drop's
+/// noise floor. The ratio above falls as the head pitches further (2.6-4.7 over 15-30 degrees
+/// on the renders, 2.57 at its lowest, at 30), so a deeper look lowers the ears enough to pass
+/// for a forward head by the ratio alone; the nose drop grows with the pitch instead (0.23-0.34
+/// at 30 degrees).
+pub const LOOKING_DOWN_NOSE_DROP: f32 = 0.2;
+
 /// Compare front signals with a front baseline.
 ///
 /// A head pushed forward also travels down, so the ears come nearer the shoulders in the
 /// picture; looking down lowers the ears a little too, but turns the face so that the nose drops
 /// much more. So: the nose dropping beyond noise, by more than
-/// [`LOOKING_DOWN_NOSE_PER_EAR_DROP`] times the ears' drop, is looking down; ears lower beyond
+/// [`LOOKING_DOWN_NOSE_PER_EAR_DROP`] times the ears' drop or by [`LOOKING_DOWN_NOSE_DROP`]
+/// or more, is looking down; ears lower beyond
 /// noise otherwise are forward head; a head grown against the shoulders (nearer the camera) on its
 /// own is borderline. Rounded shoulders are not called: BlazePose's shoulders are the joint centres,
 /// which barely move when the shoulders round (2 of the 12 protracted fixed-camera front renders
@@ -253,7 +264,8 @@ pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontCom
     let ears_dropped = down("ear_shoulder_drop");
     let ear_drop = get("ear_shoulder_drop").map_or(0.0, |c| (-c.change).max(0.0));
     let nose_drop = get("nose_drop").map_or(0.0, |c| c.change);
-    let looking_down = up("nose_drop") && nose_drop >= LOOKING_DOWN_NOSE_PER_EAR_DROP * ear_drop;
+    let looking_down = up("nose_drop")
+        && (nose_drop >= LOOKING_DOWN_NOSE_PER_EAR_DROP * ear_drop || nose_drop >= LOOKING_DOWN_NOSE_DROP);
     let forward_head = if looking_down {
         ForwardHead::Normal
     } else if ears_dropped {
@@ -444,6 +456,14 @@ mod tests {
         fwd_chin[3] += 0.12;
         let c = front_comparison(&b, &front(fwd_chin)).unwrap();
         assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Forward, false));
+
+        // Looking down further lowers the ears more than the ratio allows, but drops the nose
+        // further still: still looking down, not forward head.
+        let mut deeper = BASE;
+        deeper[3] += 0.26;
+        deeper[1] -= 0.12;
+        let c = front_comparison(&b, &front(deeper)).unwrap();
+        assert_eq!((c.forward_head, c.looking_down), (ForwardHead::Normal, true));
 
         let mut nearer = BASE;
         nearer[0] *= 1.05;

@@ -35,7 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut frames = Vec::new();
     let mut offset_ms = 0.0;
     for input in &args.inputs {
-        let (mut input_frames, error) = measure_input(input, &args.options, &mut models);
+        let (mut input_frames, _, error) = measure_input(input, &args.options, &mut models);
         if super::interrupt::received().is_some() {
             anyhow::bail!("interrupted; no baseline written (give a camera --duration SECONDS to end it)");
         }

@@ -88,6 +88,7 @@ impl MeasureOptions {
                 landmark_file: models.variant.file_name().to_string(),
                 landmark_sha256: models.landmarks.model().sha256().to_string(),
                 detector_sha256: models.detector.model().sha256().to_string(),
+                recropped_frames: 0,
             },
             thresholds: *thresholds,
             correction: settings.correction,
@@ -108,17 +109,20 @@ impl MeasureOptions {
     }
 }
 
-/// The per-frame measures of one input. On a read error part-way, the frames read so far come
-/// back with the error; after Ctrl-C or SIGTERM, the frames measured before it.
+/// The per-frame measures of one input, and how many frames' poses were read through a
+/// re-crop (`Pose::recropped`). On a read error part-way, the frames read so far come back with
+/// the error; after Ctrl-C or SIGTERM, the frames measured before it.
 pub fn measure_input(
     input: &Path,
     options: &MeasureOptions,
     models: &mut PoseModels,
-) -> (Vec<TimedMeasure>, Option<anyhow::Error>) {
+) -> (Vec<TimedMeasure>, usize, Option<anyhow::Error>) {
     let settings = options.settings();
     let mut frames = Vec::new();
+    let mut recropped = 0;
     let result = for_each_frame(input, &options.pipeline, models, |frame, result, is_still| {
         let size = (frame.image.width(), frame.image.height());
+        recropped += usize::from(result.pose.as_ref().is_some_and(|p| p.recropped));
         frames.push(TimedMeasure {
             timestamp_ms: frame.timestamp_ms,
             is_still,
@@ -126,7 +130,7 @@ pub fn measure_input(
         });
         Ok(())
     });
-    (frames, result.err())
+    (frames, recropped, result.err())
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -145,15 +149,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             break;
         }
         let input = &path.display().to_string();
-        let (frames, error) = measure_input(path, &args.options, &mut models);
+        let (frames, recropped_frames, error) = measure_input(path, &args.options, &mut models);
+        let mut provenance = provenance.clone();
+        provenance.model.recropped_frames = recropped_frames;
         let interrupted = super::interrupt::received().is_some();
         let mut record = if frames.is_empty() {
             let e = error.map_or_else(|| format!("{input}: no frames"), |e| format!("{e:#}"));
             eprintln!("posture: error: {e}");
-            MeasureRecord::unreadable(input, e, provenance.clone())
+            MeasureRecord::unreadable(input, e, provenance)
         } else {
             let summary = summarize(&frames, args.options.view, &thresholds);
-            let mut record = record_for(input, &summary, baseline.as_ref(), &thresholds, provenance.clone());
+            let mut record = record_for(input, &summary, baseline.as_ref(), &thresholds, provenance);
             if let Some(e) = error {
                 eprintln!("posture: error: {e:#} (the frames before it are measured)");
                 record.error = Some(format!("{e:#}"));

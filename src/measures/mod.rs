@@ -126,7 +126,7 @@ pub fn measure_frame(pose: Option<&Pose>, frame_size: (u32, u32), settings: &Mea
     if !gates::all_finite(pose, &front::REQUIRED) {
         return FrameMeasure::no_reading(Reason::MissingLandmarks);
     }
-    let view = estimate_view(pose);
+    let view = estimate_view(pose, settings.camera_roll_deg);
     if view.view == View::None {
         return FrameMeasure::no_reading(Reason::MissingLandmarks);
     }

@@ -121,6 +121,7 @@ pub fn posed(yaw_deg: f32, head_forward_m: f32) -> Pose {
         world_landmarks,
         roi,
         mask,
+        recropped: false,
     }
 }
 

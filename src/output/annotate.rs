@@ -107,6 +107,7 @@ mod tests {
                 size_px: 30.0,
                 rotation_rad: 0.4,
             }),
+            recropped: false,
         };
         let mut img = RgbImage::new(64, 64);
         draw_pose(&mut img, &pose);

@@ -151,6 +151,7 @@ mod tests {
                 size_px: 1.0,
                 rotation_rad: 0.0,
             }),
+            recropped: false,
         };
         let mut out = Vec::new();
         write_record(

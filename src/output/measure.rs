@@ -23,6 +23,9 @@ pub struct ModelProvenance {
     pub landmark_file: String,
     pub landmark_sha256: String,
     pub detector_sha256: String,
+    /// Frames of this input whose landmarks `landmark_file` read through a larger re-crop after
+    /// rejecting the detector's crop (`posture::pose::tracker::RECROP_SCALE`).
+    pub recropped_frames: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -319,6 +322,7 @@ mod tests {
                 landmark_file: "x".into(),
                 landmark_sha256: "0".repeat(64),
                 detector_sha256: "0".repeat(64),
+                recropped_frames: 0,
             },
             thresholds: Thresholds::default(),
             correction: Correction::IDENTITY,

@@ -127,6 +127,9 @@ pub struct Pose {
     pub roi: Roi,
     /// The subject's silhouette in that region.
     pub mask: PersonMask,
+    /// The landmark model rejected the detector's crop and read this pose through a larger
+    /// re-crop ([`tracker::RECROP_SCALE`]).
+    pub recropped: bool,
 }
 
 /// What the pipeline found in one frame.
