@@ -16,15 +16,6 @@ fn copy_fixture(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_posture"))
         .current_dir(dir)
@@ -328,17 +319,6 @@ fn a_file_name_that_is_not_utf8_is_an_input_like_any_other() {
     let recs = records(&out);
     assert_eq!(recs.len(), 1 + 3, "{}", stderr(&out));
     assert!(recs[3]["source"].as_str().unwrap().ends_with("clip\u{fffd}.mp4"));
-}
-
-/// Run the ffmpeg CLI (a project dependency) writing `output`.
-fn ffmpeg(args: &[&str], output: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(output)
-        .status()
-        .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
-    assert!(status.success(), "ffmpeg {args:?} failed");
 }
 
 #[test]

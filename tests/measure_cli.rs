@@ -133,7 +133,7 @@ fn a_render_held_still_on_video_reads_with_an_interval() {
     let r = &recs[0];
     assert_eq!(r["view"], "side-right", "{r}");
     let cva = r["cva_deg"].as_f64().expect("a CVA");
-    // The still reads 39.4; the clip about 36: H.264 softens the neck's outline and tracked
+    // The still reads 39.7; the clip about 36: H.264 softens the neck's outline and tracked
     // crops follow the previous frame (docs/measures.md, "Real fixtures").
     assert!((33.0..=42.0).contains(&cva), "CVA {cva}");
     let ci = r["ci95"]["cva_deg"].as_array().expect("an interval");

@@ -5,6 +5,27 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Run the ffmpeg CLI (a project dependency) writing `output`.
+pub fn ffmpeg(args: &[&str], output: &Path) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(output)
+        .status()
+        .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
+    assert!(status.success(), "ffmpeg {args:?} failed");
+}
+
+/// The names of the entries in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
