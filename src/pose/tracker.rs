@@ -22,15 +22,6 @@
 //! A person the detector found but no crop could read is still the subject's place, not
 //! someone else: they are not counted among `other_people`.
 //!
-//! **Settling the crop.** The detector's ROI and the one the landmark model predicts for the
-//! next frame differ (on a seated render, 608 px against about 765 px, turned by 7 degrees),
-//! and the landmarks, the person mask and so the angles depend on the crop: tracked clip frames
-//! of render s030 read 35 degrees where the detector's crop read 40. So after every detection
-//! the landmark model runs again [`SETTLE_PASSES`] times on the same picture, each time on the
-//! ROI its previous run predicted, and stills and the first frame of a track are read from the
-//! crop that tracking converges to, as every later frame of a clip is. The number of passes is
-//! fixed rather than "until it stops moving", so that no threshold decides which crop is used.
-//!
 //! Once chosen, the subject is kept: after a lost track only a person whose hip centre is
 //! within one ROI size of where the subject was last seen is taken back. Nobody else is taken
 //! in their place (no silent switch to another person: those frames say pose null and count
@@ -45,10 +36,6 @@ use crate::frames::Frame;
 pub const RECROP_SCALE: f32 = 1.3;
 
 /// Stills are independent pictures; a stream is consecutive frames of one scene.
-/// Landmark passes after a detection, each on the ROI the previous one predicted (see the
-/// module docs). The ROI of a seated render grows by 11%, 6%, 5%, 2% and then under 1% a pass.
-pub const SETTLE_PASSES: usize = 5;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrackingMode {
     Stills,
@@ -276,17 +263,6 @@ impl Tracker {
                 pose: None,
                 other_people: self.other_people,
             });
-        }
-        for _ in 0..SETTLE_PASSES {
-            let next = result.next_roi();
-            if next.misses_image(image.width(), image.height()) {
-                break;
-            }
-            let again = models.landmarks.run(image, &next)?;
-            if CropReading::of(&again).failed(min) {
-                break;
-            }
-            (roi, result) = (next, again);
         }
         if self.last_seen.is_none() {
             // A new subject: the smoothing history belongs to someone else or to nobody.
