@@ -66,6 +66,10 @@ pub struct Case {
     pub subject: Option<[f32; 2]>,
     pub crop: Option<[f32; 4]>,
     pub boxes: Boxes,
+    /// Where the face is hidden (pixelated), a box around the whole head: the nose and both ears
+    /// must fall inside it.
+    #[serde(default)]
+    pub head_box: Option<[f32; 4]>,
     pub expect_pose: bool,
     /// The face cannot be seen (pixelated), so which way the person faces is unknowable: the
     /// shoulders are checked as an unlabelled pair.
