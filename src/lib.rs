@@ -12,3 +12,4 @@ pub mod frames;
 pub mod measures;
 pub mod output;
 pub mod pose;
+pub mod validation;

@@ -1,0 +1,64 @@
+//! The validation's headline figures, asserted from the same function that prints the tables
+//! (`posture::validation::run`), and docs/measures.md held to what the code produces now:
+//! the committed tables must equal the generated ones, and the README's demo reading must be
+//! the demo render's.
+
+mod common;
+use common::*;
+use posture::pose::LandmarkVariant;
+use posture::validation::{run, with_tables};
+
+#[test]
+fn the_validation_figures_hold_and_the_docs_quote_them() {
+    let report = run(&fixture("renders"), LandmarkVariant::Lite, false);
+    let h = report.headline;
+    eprintln!("{h:?}");
+
+    // Coverage and accuracy on held-out side renders within 10 degrees (issue 11's targets:
+    // 85% read, MAE 2.5; achieved 78 of 87 and 2.64, so the MAE is guarded, not met).
+    assert_eq!(h.held_out_near, 87);
+    assert!(
+        h.held_out_near_read as f32 >= 0.85 * h.held_out_near as f32,
+        "{} of {} read",
+        h.held_out_near_read,
+        h.held_out_near
+    );
+    assert!(h.held_out_near_mae_deg <= 2.75, "MAE {}", h.held_out_near_mae_deg);
+    // Readings spread as the truth does (achieved 1.00).
+    assert!(
+        (0.9..=1.1).contains(&h.held_out_near_slope),
+        "slope {}",
+        h.held_out_near_slope
+    );
+    // Bias by facing side (achieved +1.3 left, -1.1 right).
+    assert!(h.bias_facing_left_deg.abs() <= 1.6, "left {}", h.bias_facing_left_deg);
+    assert!(
+        h.bias_facing_right_deg.abs() <= 1.4,
+        "right {}",
+        h.bias_facing_right_deg
+    );
+    // Beyond 25 degrees off profile: none held out; one training render over all (s061).
+    assert_eq!(h.held_out_beyond_25_read, 0);
+    assert!(
+        h.beyond_25 >= 70 && h.beyond_25_read <= 1,
+        "{} of {}",
+        h.beyond_25_read,
+        h.beyond_25
+    );
+
+    // The demo render reads what the README says (true CVA 40.0).
+    let demo = h.demo_cva_deg.expect("the demo render reads");
+    let readme = std::fs::read_to_string(fixture("../README.md")).unwrap();
+    let quoted = format!("it reads {demo:.1}°");
+    assert!(readme.contains(&quoted), "README should say \"{quoted}\"");
+    assert!((demo - 40.0).abs() <= 1.5, "demo {demo}");
+
+    // docs/measures.md quotes the tables the code produces now.
+    let docs = std::fs::read_to_string(fixture("../docs/measures.md")).unwrap();
+    let regenerated = with_tables(&docs, &report.tables).expect("docs/measures.md has the markers");
+    assert!(
+        regenerated == docs,
+        "docs/measures.md differs from what the code produces: run \
+         `cargo run --release --example validate_renders -- --write-docs`"
+    );
+}
