@@ -7,9 +7,11 @@
 //! Each module depends only on the ones before it.
 
 pub mod assess;
+pub mod batch;
 pub mod cli;
 pub mod frames;
 pub mod measures;
 pub mod output;
+pub mod pipeline;
 pub mod pose;
 pub mod validation;

@@ -735,9 +735,11 @@ fn front_tables(o: &mut String, scenes: &[Scene], c: Correction, thresholds: &Th
         if s.protraction > 0.0 {
             protracted += 1;
             narrowed += usize::from(v.as_ref().is_some_and(|v| {
-                v.changes
-                    .iter()
-                    .any(|c| c.measure == "shoulder_width_px" && c.beyond_noise && c.change < 0.0)
+                v.changes.iter().any(|c| {
+                    c.measure == crate::measures::Measure::Front(crate::measures::FrontSignal::ShoulderWidthPx)
+                        && c.beyond_noise
+                        && c.change < 0.0
+                })
             }));
         }
         let (fh, down) = v.as_ref().map_or(("no reading".into(), "-".into()), |v| {
@@ -747,7 +749,7 @@ fn front_tables(o: &mut String, scenes: &[Scene], c: Correction, thresholds: &Th
             v.changes
                 .iter()
                 .filter(|c| c.beyond_noise)
-                .map(|c| format!("{} {:+.3}", c.measure, c.change))
+                .map(|c| format!("{} {:+.3}", c.measure.name(), c.change))
                 .collect::<Vec<_>>()
                 .join(", ")
         });

@@ -9,7 +9,7 @@
 
 use super::summary::{Estimate, FrontSummary, SideSummary, Summary};
 use super::thresholds::{ForwardHead, Thresholds};
-use crate::measures::View;
+use crate::measures::{FrontSignal, Measure, View};
 use std::path::Path;
 
 /// Baseline file format version.
@@ -106,8 +106,9 @@ impl Baseline {
             check_estimate("side.head_tilt_deg", &side.head_tilt_deg, Some((-90.0, 90.0)))?;
         }
         if let Some(front) = &self.front {
-            for (name, e) in &front.signals {
+            for (signal, e) in &front.signals {
                 // Sizes and the scale ratio are positive; the other signals may take any sign.
+                let name = signal.name();
                 let size = name.ends_with("_px") || name.ends_with("_ratio");
                 let range = size.then_some((f32::MIN_POSITIVE, f32::MAX));
                 check_estimate(&format!("front.signals.{name}"), e, range)?;
@@ -159,7 +160,7 @@ fn check_estimate(name: &str, e: &Estimate, range: Option<(f32, f32)>) -> Result
 /// One measure's change from baseline.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Change {
-    pub measure: &'static str,
+    pub measure: Measure,
     pub baseline: f32,
     pub now: f32,
     pub change: f32,
@@ -169,7 +170,7 @@ pub struct Change {
 }
 
 impl Change {
-    fn new(measure: &'static str, baseline: f32, now: f32, noise: f32) -> Change {
+    fn new(measure: Measure, baseline: f32, now: f32, noise: f32) -> Change {
         let change = now - baseline;
         Change {
             measure,
@@ -186,7 +187,7 @@ fn standard_error(e: &Estimate) -> f32 {
     e.ci95.map_or(0.0, |(lo, hi)| (hi - lo) / (2.0 * 1.96))
 }
 
-fn angle_change(measure: &'static str, before: &Estimate, now: &Estimate, t: &Thresholds) -> Change {
+fn angle_change(measure: Measure, before: &Estimate, now: &Estimate, t: &Thresholds) -> Change {
     let combined = 1.96 * standard_error(before).hypot(standard_error(now));
     Change::new(
         measure,
@@ -199,20 +200,21 @@ fn angle_change(measure: &'static str, before: &Estimate, now: &Estimate, t: &Th
 /// Side angles against a side baseline (not the shoulder angle: it has no validated proxy).
 pub fn side_changes(b: &SideBaseline, now: &SideSummary, t: &Thresholds) -> Vec<Change> {
     vec![
-        angle_change("cva_deg", &b.cva_deg, &now.cva_deg, t),
-        angle_change("head_tilt_deg", &b.head_tilt_deg, &now.head_tilt_deg, t),
+        angle_change(Measure::CvaDeg, &b.cva_deg, &now.cva_deg, t),
+        angle_change(Measure::HeadTiltDeg, &b.head_tilt_deg, &now.head_tilt_deg, t),
     ]
 }
 
 /// Noise floor per front signal, for baselines too short to show their own spread: a
 /// fraction of the baseline value for sizes and ratios, an absolute amount otherwise.
-fn front_floor(name: &str, baseline: f32) -> f32 {
-    match name {
-        "head_scale_ratio" | "shoulder_width_px" | "eye_distance_px" => 0.03 * baseline.abs(),
-        "ear_shoulder_drop" => 0.03,
-        "ear_shoulder_depth_m" => 0.03,
-        "nose_drop" => 0.08,
-        _ => f32::INFINITY,
+fn front_floor(signal: FrontSignal, baseline: f32) -> f32 {
+    match signal {
+        FrontSignal::HeadScaleRatio | FrontSignal::ShoulderWidthPx | FrontSignal::EyeDistancePx => {
+            0.03 * baseline.abs()
+        }
+        FrontSignal::EarShoulderDrop => 0.03,
+        FrontSignal::EarShoulderDepthM => 0.03,
+        FrontSignal::NoseDrop => 0.08,
     }
 }
 
@@ -252,25 +254,31 @@ pub const LOOKING_DOWN_NOSE_DROP: f32 = 0.2;
 /// narrowed beyond noise), so narrower shoulders are reported only as a signal change.
 pub fn front_comparison(b: &FrontSummary, now: &FrontSummary) -> Option<FrontComparison> {
     let mut changes = Vec::new();
-    for (name, before) in &b.signals {
-        let Some(current) = now.signals.get(name) else { continue };
-        let static_name: &'static str = crate::measures::FrontSignals::NAMES.iter().find(|n| **n == name)?;
-        let noise = (3.0 * before.robust_sd).max(front_floor(name, before.median));
-        changes.push(Change::new(static_name, before.median, current.median, noise));
+    for (&signal, before) in &b.signals {
+        let Some(current) = now.signals.get(&signal) else {
+            continue;
+        };
+        let noise = (3.0 * before.robust_sd).max(front_floor(signal, before.median));
+        changes.push(Change::new(
+            Measure::Front(signal),
+            before.median,
+            current.median,
+            noise,
+        ));
     }
-    let get = |n: &str| changes.iter().find(|c| c.measure == n);
-    let up = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change > 0.0);
-    let down = |n: &str| get(n).is_some_and(|c| c.beyond_noise && c.change < 0.0);
-    let ears_dropped = down("ear_shoulder_drop");
-    let ear_drop = get("ear_shoulder_drop").map_or(0.0, |c| (-c.change).max(0.0));
-    let nose_drop = get("nose_drop").map_or(0.0, |c| c.change);
-    let looking_down = up("nose_drop")
+    let get = |s: FrontSignal| changes.iter().find(|c| c.measure == Measure::Front(s));
+    let up = |s: FrontSignal| get(s).is_some_and(|c| c.beyond_noise && c.change > 0.0);
+    let down = |s: FrontSignal| get(s).is_some_and(|c| c.beyond_noise && c.change < 0.0);
+    let ears_dropped = down(FrontSignal::EarShoulderDrop);
+    let ear_drop = get(FrontSignal::EarShoulderDrop).map_or(0.0, |c| (-c.change).max(0.0));
+    let nose_drop = get(FrontSignal::NoseDrop).map_or(0.0, |c| c.change);
+    let looking_down = up(FrontSignal::NoseDrop)
         && (nose_drop >= LOOKING_DOWN_NOSE_PER_EAR_DROP * ear_drop || nose_drop >= LOOKING_DOWN_NOSE_DROP);
     let forward_head = if looking_down {
         ForwardHead::Normal
     } else if ears_dropped {
         ForwardHead::Forward
-    } else if up("head_scale_ratio") {
+    } else if up(FrontSignal::HeadScaleRatio) {
         ForwardHead::Borderline
     } else {
         ForwardHead::Normal
@@ -299,10 +307,10 @@ mod tests {
     }
 
     fn front(values: [f32; 6]) -> FrontSummary {
-        let signals: BTreeMap<String, Estimate> = crate::measures::FrontSignals::NAMES
-            .iter()
+        let signals: BTreeMap<FrontSignal, Estimate> = FrontSignal::ALL
+            .into_iter()
             .zip(values)
-            .map(|(n, v)| (n.to_string(), est(v, 0.0, None)))
+            .map(|(s, v)| (s, est(v, 0.0, None)))
             .collect();
         FrontSummary { signals }
     }
@@ -374,7 +382,7 @@ mod tests {
             .as_mut()
             .unwrap()
             .signals
-            .get_mut("shoulder_width_px")
+            .get_mut(&FrontSignal::ShoulderWidthPx)
             .unwrap()
             .median = -300.0;
         let e = b.check().unwrap_err();
@@ -412,10 +420,10 @@ mod tests {
     #[test]
     fn small_angle_changes_are_noise() {
         let t = Thresholds::default();
-        let c = angle_change("cva_deg", &est(52.0, 1.0, None), &est(49.0, 1.0, None), &t);
+        let c = angle_change(Measure::CvaDeg, &est(52.0, 1.0, None), &est(49.0, 1.0, None), &t);
         assert!(!c.beyond_noise && c.noise == 5.0);
         let c = angle_change(
-            "cva_deg",
+            Measure::CvaDeg,
             &est(52.0, 1.0, Some((51.0, 53.0))),
             &est(44.0, 1.0, None),
             &t,
@@ -423,7 +431,7 @@ mod tests {
         assert!(c.beyond_noise && (c.change + 8.0).abs() < 1e-5);
         // Wide intervals widen the noise band.
         let c = angle_change(
-            "cva_deg",
+            Measure::CvaDeg,
             &est(52.0, 1.0, Some((44.0, 60.0))),
             &est(44.0, 1.0, Some((36.0, 52.0))),
             &t,
@@ -478,6 +486,6 @@ mod tests {
         assert!(c
             .changes
             .iter()
-            .any(|c| c.measure == "shoulder_width_px" && c.beyond_noise));
+            .any(|c| c.measure == Measure::Front(FrontSignal::ShoulderWidthPx) && c.beyond_noise));
     }
 }

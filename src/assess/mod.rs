@@ -3,11 +3,13 @@
 //! against a personal baseline.
 
 pub mod baseline;
+pub mod classify;
 pub mod series;
 pub mod stats;
 pub mod summary;
 pub mod thresholds;
 
 pub use baseline::{Baseline, Change, FrontComparison};
-pub use summary::{summarize, Estimate, Summary, TimedMeasure, ViewChoice};
+pub use classify::{classify, no_cva_reason, quality_reasons, Classification};
+pub use summary::{assess_frames, summarize, Estimate, Summary, TimedMeasure, ViewChoice};
 pub use thresholds::{ForwardHead, Thresholds};

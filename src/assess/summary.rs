@@ -5,7 +5,7 @@
 use super::series::{clean_series, ClipSample, SeriesSettings, Verdict};
 use super::stats::{block_bootstrap_median_ci95, median, quantile, robust_sd};
 use super::thresholds::{ForwardHead, Thresholds};
-use crate::measures::{FrameMeasure, Reason, View};
+use crate::measures::{FrameMeasure, FrontSignal, Reason, View};
 use std::collections::BTreeMap;
 
 /// Which family of measures to report for an input.
@@ -86,7 +86,7 @@ pub struct SideSummary {
 /// Front signals over the used frames, by name (see [`crate::measures::front`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FrontSummary {
-    pub signals: BTreeMap<String, Estimate>,
+    pub signals: BTreeMap<FrontSignal, Estimate>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -134,35 +134,36 @@ fn dominant_view(frames: &[TimedMeasure], choice: ViewChoice) -> View {
 
 /// Summarise one input's frames.
 pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thresholds) -> Summary {
+    assess_frames(frames, choice, thresholds).0
+}
+
+/// Summarise one input's frames, and say for each frame why it does not count in the summary
+/// (`None`: it counts), the clip-level reasons (moving, outlier, unsettled, ...) included.
+pub fn assess_frames(
+    frames: &[TimedMeasure],
+    choice: ViewChoice,
+    thresholds: &Thresholds,
+) -> (Summary, Vec<Option<Reason>>) {
     let view = dominant_view(frames, choice);
-    let mut reasons = BTreeMap::new();
-    let mut count = |r: Reason| *reasons.entry(r).or_insert(0) += 1;
     let has_clip = frames.iter().any(|f| !f.is_still);
-    let (side, front, used) = if view == View::Front {
+    let (side, front, frame_reasons) = if view == View::Front {
+        let frame_reasons: Vec<Option<Reason>> = frames.iter().map(|f| f.measure.front.err()).collect();
         let ok: Vec<_> = frames
             .iter()
             .filter_map(|f| f.measure.front.ok().map(|s| (f.timestamp_ms, s)))
             .collect();
-        frames.iter().filter_map(|f| f.measure.front.err()).for_each(&mut count);
-        // Every frame of a front-view input lacks the angles for this reason.
-        *reasons.entry(Reason::FrontView).or_insert(0) += frames.len();
         let times: Vec<f64> = ok.iter().map(|o| o.0).collect();
         let times = has_clip.then_some(times.as_slice());
-        let signals: BTreeMap<String, Estimate> = if ok.is_empty() {
-            BTreeMap::new()
-        } else {
-            (0..6)
-                .filter_map(|k| {
-                    let name = ok[0].1.named()[k].0;
-                    let values: Vec<f32> = ok.iter().map(|o| o.1.named()[k].1).collect();
-                    Estimate::of(times, &values).map(|e| (name.to_string(), e))
-                })
-                .collect()
-        };
+        let signals: BTreeMap<FrontSignal, Estimate> = FrontSignal::ALL
+            .into_iter()
+            .filter_map(|signal| {
+                let values: Vec<f32> = ok.iter().map(|o| o.1.get(signal)).collect();
+                Estimate::of(times, &values).map(|e| (signal, e))
+            })
+            .collect();
         let front = (!signals.is_empty()).then_some(FrontSummary { signals });
-        (None, front, ok.len())
+        (None, front, frame_reasons)
     } else {
-        frames.iter().filter_map(|f| f.measure.side.err()).for_each(&mut count);
         // Movement and spikes are judged on the raw landmark angle of clip frames: the
         // correction multiplies it by its slope, which would make landmark jitter look like
         // motion.
@@ -177,34 +178,46 @@ pub fn summarize(frames: &[TimedMeasure], choice: ViewChoice, thresholds: &Thres
             .collect();
         let mut clip_verdicts = clean_series(&clip, &SeriesSettings::ANGLE).into_iter();
         let mut kept = Vec::new();
+        let mut frame_reasons = Vec::with_capacity(frames.len());
         for f in frames {
             let verdict = if f.is_still {
                 Verdict::Used
             } else {
                 clip_verdicts.next().unwrap_or(Verdict::NoValue)
             };
-            match (verdict, f.measure.side) {
-                (Verdict::SetAside(reason), _) => count(reason),
-                (Verdict::Used, Ok(m)) => kept.push((f.timestamp_ms, m)),
-                _ => {}
-            }
-        }
-        // An input seen mostly from an oblique angle gives no angles, even if a few frames
-        // happened to pass the profile gate: those are the least trustworthy frames.
-        if !view.is_side() {
-            kept.drain(..).for_each(|_| count(Reason::NotProfile));
+            frame_reasons.push(match (verdict, f.measure.side) {
+                (Verdict::SetAside(reason), _) => Some(reason),
+                // An input seen mostly from an oblique angle gives no angles, even if a few
+                // frames happened to pass the profile gate: those are the least trustworthy.
+                (Verdict::Used, Ok(_)) if !view.is_side() => Some(Reason::NotProfile),
+                (Verdict::Used, Ok(m)) => {
+                    kept.push((f.timestamp_ms, m));
+                    None
+                }
+                (_, Err(reason)) => Some(reason),
+                (Verdict::NoValue, Ok(_)) => Some(Reason::MissingLandmarks),
+            });
         }
         let side = side_summary(&kept, has_clip, thresholds);
-        (side, None, kept.len())
+        (side, None, frame_reasons)
     };
-    Summary {
+    let mut reasons = BTreeMap::new();
+    for reason in frame_reasons.iter().flatten() {
+        *reasons.entry(*reason).or_insert(0) += 1;
+    }
+    if view == View::Front {
+        // Every frame of a front-view input lacks the angles for this reason.
+        *reasons.entry(Reason::FrontView).or_insert(0) += frames.len();
+    }
+    let summary = Summary {
         view,
         frames_total: frames.len(),
-        frames_used: used,
+        frames_used: frame_reasons.iter().filter(|r| r.is_none()).count(),
         reasons,
         side,
         front,
-    }
+    };
+    (summary, frame_reasons)
 }
 
 fn side_summary(

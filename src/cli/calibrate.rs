@@ -1,7 +1,7 @@
 //! `posture calibrate`: a personal baseline from upright inputs, for `posture measure --baseline`.
 
 use super::measure::{measure_input, MeasureOptions};
-use crate::assess::{summarize, Baseline, Thresholds};
+use crate::assess::{summarize, Baseline};
 use crate::measures::View;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -35,19 +35,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut frames = Vec::new();
     let mut offset_ms = 0.0;
     for input in &args.inputs {
-        let (mut input_frames, _, error) = measure_input(input, &args.options, &mut models);
+        let measured = measure_input(input, &args.options, &mut models);
         if super::interrupt::received().is_some() {
             anyhow::bail!("interrupted; no baseline written (give a camera --duration SECONDS to end it)");
         }
-        if let Some(e) = error {
-            anyhow::bail!("{e:#}; no baseline written");
+        if let Some(e) = measured.error {
+            anyhow::bail!("{e}; no baseline written");
         }
+        let mut input_frames: Vec<_> = measured.frames.iter().map(|f| f.timed).collect();
         let end = input_frames.last().map_or(0.0, |f| f.timestamp_ms);
         input_frames.iter_mut().for_each(|f| f.timestamp_ms += offset_ms);
         offset_ms += end + GAP_BETWEEN_INPUTS_MS;
         frames.extend(input_frames);
     }
-    let summary = summarize(&frames, args.options.view, &Thresholds::default());
+    let summary = summarize(&frames, args.options.view, &args.options.settings().thresholds);
     if matches!(summary.view, View::Oblique | View::None) {
         anyhow::bail!(
             "no baseline written: the person is not side-on or facing the camera ({} frame(s) seen)",

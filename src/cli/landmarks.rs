@@ -1,6 +1,6 @@
 //! `posture landmarks`: BlazePose landmarks for every frame of each input, as JSON Lines.
 
-use super::pipeline::{for_each_frame, PipelineArgs};
+use super::pipeline::{report_pass, stop_requested, PipelineArgs};
 use crate::output::{annotate, jsonl};
 use anyhow::Context;
 use std::io::Write;
@@ -73,7 +73,8 @@ fn process_input(
 ) -> anyhow::Result<()> {
     let stem = stem(input);
     let label = input.display().to_string();
-    for_each_frame(input, &args.pipeline, models, |frame, result, is_still| {
+    let settings = args.pipeline.settings();
+    let each = |frame: &crate::frames::Frame, result: &crate::pose::PoseFrame, is_still: bool| {
         jsonl::write_record(out, &label, frame, result).context("cannot write output")?;
         if let (Some(dir), Some(pose)) = (&args.annotate, &result.pose) {
             let mut img = frame.image.clone();
@@ -87,7 +88,9 @@ fn process_input(
             img.save(&path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
-        Ok(())
-    })?;
+        Ok::<(), anyhow::Error>(())
+    };
+    let stats = crate::pipeline::for_each_frame(input, &settings, models, &stop_requested, each)?;
+    report_pass(input, &stats);
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! `posture measure`: posture measures for each input, one result each.
 
-use super::pipeline::{for_each_frame, PipelineArgs};
-use crate::assess::baseline::{front_comparison, side_changes, Baseline};
-use crate::assess::{summarize, Summary, Thresholds, TimedMeasure, ViewChoice};
-use crate::measures::{measure_frame, MeasureSettings};
-use crate::output::measure::{MeasureRecord, ModelProvenance, Provenance};
+use super::pipeline::{report_pass, stop_requested, PipelineArgs};
+use crate::assess::baseline::Baseline;
+use crate::assess::{Thresholds, ViewChoice};
+use crate::measures::MeasureSettings;
+use crate::output::measure::MeasureRecord;
+use crate::pipeline::{Analysis, AssessSettings, Measured, Provenance};
 use crate::pose::PoseModels;
 use anyhow::Context;
 use std::io::Write;
@@ -70,67 +71,34 @@ pub struct Args {
 }
 
 impl MeasureOptions {
-    pub fn settings(&self) -> MeasureSettings {
-        MeasureSettings {
-            camera_roll_deg: self.camera_roll,
-            max_profile_yaw_deg: self.max_profile_yaw,
-            ..Default::default()
-        }
-    }
-
-    pub fn provenance(&self, models: &PoseModels, thresholds: &Thresholds) -> Provenance {
-        let settings = self.settings();
-        let p = &self.pipeline;
-        Provenance {
-            tool: "posture",
-            version: env!("CARGO_PKG_VERSION"),
-            model: ModelProvenance {
-                landmark_file: models.variant.file_name().to_string(),
-                landmark_sha256: models.landmarks.model().sha256().to_string(),
-                detector_sha256: models.detector.model().sha256().to_string(),
-                recropped_frames: 0,
+    pub fn settings(&self) -> AssessSettings {
+        AssessSettings {
+            view: self.view,
+            measure: MeasureSettings {
+                camera_roll_deg: self.camera_roll,
+                max_profile_yaw_deg: self.max_profile_yaw,
+                ..Default::default()
             },
-            thresholds: *thresholds,
-            correction: settings.correction,
-            settings: serde_json::json!({
-                "view": self.view,
-                "camera_roll_deg": settings.camera_roll_deg,
-                "max_profile_yaw_deg": settings.max_profile_yaw_deg,
-                "max_trunk_lean_deg": settings.max_trunk_lean_deg,
-                "min_visibility": settings.min_visibility,
-                "min_presence": settings.min_presence,
-                "smoothing": p.smoothing,
-                "stride": p.stride,
-                "duration_s": p.duration_s,
-                "subject": p.subject,
-                "series": crate::assess::series::SeriesSettings::ANGLE,
-            }),
+            thresholds: Thresholds::default(),
         }
     }
 }
 
-/// The per-frame measures of one input, and how many frames' poses were read through a
-/// re-crop (`Pose::recropped`). On a read error part-way, the frames read so far come back with
-/// the error; after Ctrl-C or SIGTERM, the frames measured before it.
-pub fn measure_input(
-    input: &Path,
-    options: &MeasureOptions,
-    models: &mut PoseModels,
-) -> (Vec<TimedMeasure>, usize, Option<anyhow::Error>) {
-    let settings = options.settings();
-    let mut frames = Vec::new();
-    let mut recropped = 0;
-    let result = for_each_frame(input, &options.pipeline, models, |frame, result, is_still| {
-        let size = (frame.image.width(), frame.image.height());
-        recropped += usize::from(result.pose.as_ref().is_some_and(|p| p.recropped));
-        frames.push(TimedMeasure {
-            timestamp_ms: frame.timestamp_ms,
-            is_still,
-            measure: measure_frame(result.pose.as_ref(), size, &settings),
-        });
-        Ok(())
-    });
-    (frames, recropped, result.err())
+/// The per-frame measures of one input (see [`crate::pipeline::measure_input`]), its pass
+/// reported on stderr.
+pub fn measure_input(input: &Path, options: &MeasureOptions, models: &mut PoseModels) -> Measured {
+    let measured = crate::pipeline::measure_input(
+        input,
+        &options.pipeline.settings(),
+        &options.settings().measure,
+        models,
+        &stop_requested,
+        |_, _, _| {},
+    );
+    if measured.stats.frames > 0 {
+        report_pass(input, &measured.stats);
+    }
+    measured
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -140,37 +108,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut models = args.options.pipeline.load_models()?;
-    let thresholds = Thresholds::default();
-    let provenance = args.options.provenance(&models, &thresholds);
+    let (pipeline, settings) = (args.options.pipeline.settings(), args.options.settings());
+    let provenance = Provenance::of(&models, &pipeline, &settings);
+    let analysis = Analysis {
+        pipeline: &pipeline,
+        assess: &settings,
+        baseline: baseline.as_ref(),
+        provenance: &provenance,
+    };
     let mut out = super::output_writer(args.output.as_deref())?;
     let mut failures = 0;
     for path in &args.inputs {
-        if super::interrupt::received().is_some() {
+        if stop_requested() {
             break;
         }
-        let input = &path.display().to_string();
-        let (frames, recropped_frames, error) = measure_input(path, &args.options, &mut models);
-        let mut provenance = provenance.clone();
-        provenance.model.recropped_frames = recropped_frames;
-        let interrupted = super::interrupt::received().is_some();
-        let mut record = if frames.is_empty() {
-            let e = error.map_or_else(|| format!("{input}: no frames"), |e| format!("{e:#}"));
-            eprintln!("posture: error: {e}");
-            MeasureRecord::unreadable(input, e, provenance)
-        } else {
-            let summary = summarize(&frames, args.options.view, &thresholds);
-            let mut record = record_for(input, &summary, baseline.as_ref(), &thresholds, provenance);
-            if let Some(e) = error {
-                eprintln!("posture: error: {e:#} (the frames before it are measured)");
-                record.error = Some(format!("{e:#}"));
-            }
-            if summary.reasons.get(&crate::measures::Reason::NoPerson) == Some(&summary.frames_total) {
-                eprintln!("posture: error: {input}: no person in view");
+        let result = analysis.run(path, &mut models, &stop_requested, |_, _, _| {});
+        if result.stats.frames > 0 {
+            report_pass(path, &result.stats);
+        }
+        let record = MeasureRecord::of(&result, &settings.thresholds);
+        match (&result.error, result.summary.is_some()) {
+            (Some(e), true) => eprintln!("posture: error: {e} (the frames before it are measured)"),
+            (Some(e), false) => eprintln!("posture: error: {e}"),
+            (None, _) if result.nobody_in_view() => {
+                eprintln!("posture: error: {}: no person in view", result.input);
                 failures += 1;
             }
-            record
-        };
-        record.interrupted = interrupted;
+            (None, _) => {}
+        }
         failures += usize::from(record.error.is_some());
         if args.json {
             serde_json::to_writer(&mut out, &record)?;
@@ -181,22 +146,4 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         out.flush().context("cannot write output")?;
     }
     Ok(super::exit_code(failures))
-}
-
-fn record_for(
-    input: &str,
-    summary: &Summary,
-    baseline: Option<&Baseline>,
-    thresholds: &Thresholds,
-    provenance: Provenance,
-) -> MeasureRecord {
-    let side = baseline
-        .and_then(|b| b.side.as_ref())
-        .zip(summary.side.as_ref())
-        .map(|(b, now)| side_changes(b, now, thresholds));
-    let front = baseline
-        .and_then(|b| b.front.as_ref())
-        .zip(summary.front.as_ref())
-        .and_then(|(b, now)| front_comparison(b, now));
-    MeasureRecord::from_summary(input, summary, thresholds, side, front, baseline.is_some(), provenance)
 }

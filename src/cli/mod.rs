@@ -6,6 +6,7 @@ mod interrupt;
 mod landmarks;
 mod measure;
 mod pipeline;
+mod score;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -29,6 +30,9 @@ enum Command {
     /// Posture measures for each input: craniovertebral angle, shoulder angle, head tilt from
     /// a side view; change from a personal baseline from the front.
     Measure(measure::Args),
+    /// Score folders of clips and photos: per-frame and per-input tables (CSV, JSON Lines), in
+    /// parallel, resumable.
+    Score(score::Args),
     /// Record a personal baseline from upright input, for `measure --baseline`.
     Calibrate(calibrate::Args),
     /// Body landmarks for every frame of each input, as JSON Lines.
@@ -47,6 +51,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = interrupt::install().and_then(|()| match cli.command {
         Command::Measure(args) => measure::run(args),
+        Command::Score(args) => score::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),

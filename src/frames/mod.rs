@@ -4,6 +4,7 @@
 //! [`FrameSource`] interface, so the pose pipeline never knows where its pixels came from.
 
 mod camera;
+pub mod discover;
 mod image_file;
 mod replay;
 mod video;

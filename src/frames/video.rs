@@ -596,7 +596,7 @@ fn clockwise_quarter_turns(m: &[i32; 9]) -> u8 {
 
 /// Container families recognisable from their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Container {
+pub(crate) enum Container {
     IsoBmff,
     Matroska,
     Other,
@@ -649,7 +649,7 @@ fn read_head(path: &Path) -> Result<Vec<u8>, FrameError> {
 /// FFmpeg reads some as one-frame videos, without their EXIF orientation, and HEIC (what
 /// phones take) not at all; HEIF and AVIF are MP4-like boxes that would otherwise be taken
 /// for an unfinished recording.
-fn picture_format(head: &[u8]) -> Option<&'static str> {
+pub(crate) fn picture_format(head: &[u8]) -> Option<&'static str> {
     let at = |offset: usize, sig: &[u8]| head.get(offset..offset + sig.len()) == Some(sig);
     if at(0, b"GIF87a") || at(0, b"GIF89a") {
         Some("GIF")
@@ -678,7 +678,7 @@ fn unsupported_picture(path: &Path, kind: &str) -> FrameError {
 
 /// Recognise common container signatures, so that a file that is clearly a video container
 /// but fails to open is reported as corrupt rather than as an unsupported format.
-fn sniff_container(head: &[u8]) -> Option<Container> {
+pub(crate) fn sniff_container(head: &[u8]) -> Option<Container> {
     let at = |offset: usize, sig: &[u8]| head.get(offset..offset + sig.len()) == Some(sig);
     let iso_box = [&b"ftyp"[..], b"moov", b"mdat", b"free", b"wide", b"skip"]
         .iter()

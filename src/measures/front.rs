@@ -39,27 +39,51 @@ pub struct FrontSignals {
     pub eye_distance_px: f32,
 }
 
-impl FrontSignals {
-    pub const NAMES: [&'static str; 6] = [
-        "head_scale_ratio",
-        "ear_shoulder_drop",
-        "ear_shoulder_depth_m",
-        "nose_drop",
-        "shoulder_width_px",
-        "eye_distance_px",
+/// One front signal: a column of `frames.csv`, a key of `front_signals`, a series to plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrontSignal {
+    HeadScaleRatio,
+    EarShoulderDrop,
+    EarShoulderDepthM,
+    NoseDrop,
+    ShoulderWidthPx,
+    EyeDistancePx,
+}
+
+impl FrontSignal {
+    pub const ALL: [FrontSignal; 6] = [
+        FrontSignal::HeadScaleRatio,
+        FrontSignal::EarShoulderDrop,
+        FrontSignal::EarShoulderDepthM,
+        FrontSignal::NoseDrop,
+        FrontSignal::ShoulderWidthPx,
+        FrontSignal::EyeDistancePx,
     ];
 
-    /// The signals as (name, value) pairs, in the order of [`FrontSignals::NAMES`].
-    pub fn named(&self) -> [(&'static str, f32); 6] {
-        let v = [
-            self.head_scale_ratio,
-            self.ear_shoulder_drop,
-            self.ear_shoulder_depth_m,
-            self.nose_drop,
-            self.shoulder_width_px,
-            self.eye_distance_px,
-        ];
-        std::array::from_fn(|i| (Self::NAMES[i], v[i]))
+    /// The name in JSON and CSV (units in the name where it has one).
+    pub fn name(self) -> &'static str {
+        match self {
+            FrontSignal::HeadScaleRatio => "head_scale_ratio",
+            FrontSignal::EarShoulderDrop => "ear_shoulder_drop",
+            FrontSignal::EarShoulderDepthM => "ear_shoulder_depth_m",
+            FrontSignal::NoseDrop => "nose_drop",
+            FrontSignal::ShoulderWidthPx => "shoulder_width_px",
+            FrontSignal::EyeDistancePx => "eye_distance_px",
+        }
+    }
+}
+
+impl FrontSignals {
+    pub fn get(&self, signal: FrontSignal) -> f32 {
+        match signal {
+            FrontSignal::HeadScaleRatio => self.head_scale_ratio,
+            FrontSignal::EarShoulderDrop => self.ear_shoulder_drop,
+            FrontSignal::EarShoulderDepthM => self.ear_shoulder_depth_m,
+            FrontSignal::NoseDrop => self.nose_drop,
+            FrontSignal::ShoulderWidthPx => self.shoulder_width_px,
+            FrontSignal::EyeDistancePx => self.eye_distance_px,
+        }
     }
 }
 
@@ -93,7 +117,10 @@ pub fn front_signals(pose: &Pose, camera_roll_deg: f32) -> Option<FrontSignals> 
         shoulder_width_px,
         eye_distance_px,
     };
-    signals.named().iter().all(|(_, v)| v.is_finite()).then_some(signals)
+    FrontSignal::ALL
+        .iter()
+        .all(|s| signals.get(*s).is_finite())
+        .then_some(signals)
 }
 
 #[cfg(test)]

@@ -21,11 +21,39 @@ pub(crate) mod testing;
 pub mod view;
 
 pub use correction::Correction;
-pub use front::{front_signals, FrontSignals};
+pub use front::{front_signals, FrontSignal, FrontSignals};
 pub use gates::Reason;
 pub use geometry::Facing;
 pub use side::{side_measures, SideMeasures};
 pub use view::{estimate_view, View, ViewEstimate};
+
+/// A measure an input is summarised by and compared with a baseline on: it names a CSV column,
+/// a plotted series, an alert's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Measure {
+    CvaDeg,
+    HeadTiltDeg,
+    ForwardHeadHeads,
+    Front(FrontSignal),
+}
+
+impl Measure {
+    /// The name in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::CvaDeg => "cva_deg",
+            Measure::HeadTiltDeg => "head_tilt_deg",
+            Measure::ForwardHeadHeads => "forward_head_heads",
+            Measure::Front(s) => s.name(),
+        }
+    }
+}
+
+impl serde::Serialize for Measure {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
 
 use crate::pose::{index, Pose};
 

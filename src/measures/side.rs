@@ -79,6 +79,11 @@ pub struct SideMeasures {
     /// How far the far shoulder appears above the near one, in head lengths: about 0 with the
     /// camera at shoulder height, positive when it looks down from above.
     pub far_shoulder_above_heads: f32,
+    /// Where the angle was read in the picture: the ear and the C7 proxy (for drawing it).
+    #[serde(skip)]
+    pub ear_px: PointPx,
+    #[serde(skip)]
+    pub c7_px: PointPx,
 }
 
 /// How far the trunk (near hip -> near shoulder) leans from upright, in degrees, in (-180, 180]:
@@ -140,6 +145,8 @@ pub fn side_measures(
         forward_head_heads: level_vector(c7, ear, facing, camera_roll_deg).forward_px / head_length_px,
         head_length_px,
         far_shoulder_above_heads,
+        ear_px: ear,
+        c7_px: c7,
     };
     let values = [
         measures.cva_deg,

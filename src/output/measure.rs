@@ -1,40 +1,12 @@
 //! The `posture measure` result for one input: a JSON object (one line each) and a line a
 //! therapist reads. The JSON field names are a contract (README, docs/measures.md).
 
-use crate::assess::baseline::{Change, FrontComparison};
-use crate::assess::{Estimate, ForwardHead, Summary};
-use crate::measures::{Reason, View};
+use crate::assess::baseline::Change;
+use crate::assess::{classify, no_cva_reason, quality_reasons, Classification, Estimate, ForwardHead};
+use crate::measures::{FrontSignal, Measure, Reason, View};
+use crate::pipeline::{InputResult, OtherPeople, Provenance};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Where a number came from: enough to reproduce it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Provenance {
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub model: ModelProvenance,
-    pub thresholds: crate::assess::Thresholds,
-    pub correction: crate::measures::Correction,
-    pub settings: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelProvenance {
-    pub landmark_file: String,
-    pub landmark_sha256: String,
-    pub detector_sha256: String,
-    /// Frames of this input whose landmarks `landmark_file` read through a larger re-crop after
-    /// rejecting the detector's crop (`posture::pose::tracker::RECROP_SCALE`).
-    pub recropped_frames: usize,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Classification {
-    pub forward_head: Option<ForwardHead>,
-    pub rounded_shoulders: Option<bool>,
-    /// Front view against a baseline only: the head pitched down rather than pushed forward.
-    pub looking_down: Option<bool>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Quality {
@@ -75,8 +47,10 @@ pub struct MeasureRecord {
     /// Share of used frames in each forward-head class.
     pub class_shares: Option<BTreeMap<ForwardHead, f32>>,
     /// Front-view signals (medians), for front inputs.
-    pub front_signals: Option<BTreeMap<String, f32>>,
+    pub front_signals: Option<BTreeMap<FrontSignal, f32>>,
     pub change_from_baseline: Option<Vec<Change>>,
+    /// People in view besides the measured subject.
+    pub other_people: OtherPeople,
     /// Ctrl-C or SIGTERM stopped this input: the numbers are from the frames before it.
     pub interrupted: bool,
     pub provenance: Provenance,
@@ -100,59 +74,49 @@ fn round_sig(v: f32) -> f32 {
 }
 
 impl MeasureRecord {
-    /// The record for an input whose frames were summarised.
-    pub fn from_summary(
+    /// The record for one input.
+    pub fn of(result: &InputResult, thresholds: &crate::assess::Thresholds) -> MeasureRecord {
+        let mut record = match &result.summary {
+            Some(summary) => Self::from_summary(&result.input, summary, result, thresholds),
+            None => {
+                let error = result
+                    .error
+                    .as_ref()
+                    .map_or_else(|| format!("{}: no frames", result.input), |e| e.to_string());
+                Self::unreadable(&result.input, error, result.provenance.clone())
+            }
+        };
+        if result.summary.is_some() {
+            record.error = result.error.as_ref().map(|e| e.to_string());
+        }
+        record.interrupted = result.stats.interrupted;
+        record
+    }
+
+    fn from_summary(
         input: &str,
-        summary: &Summary,
+        summary: &crate::assess::Summary,
+        result: &InputResult,
         thresholds: &crate::assess::Thresholds,
-        side_changes: Option<Vec<Change>>,
-        front: Option<FrontComparison>,
-        baseline_given: bool,
-        provenance: Provenance,
     ) -> MeasureRecord {
         let side = summary.side.as_ref();
         let median = |f: fn(&crate::assess::summary::SideSummary) -> &Estimate| side.map(|s| round1(f(s).median));
         let ci =
             |f: fn(&crate::assess::summary::SideSummary) -> &Estimate| side.and_then(|s| f(s).ci95.map(round_pair));
-        let cva = median(|s| &s.cva_deg);
-        let mut quality = Quality {
+        let comparison = &result.comparison;
+        let quality = Quality {
             frames_total: summary.frames_total,
             frames_used: summary.frames_used,
-            reasons: summary.reasons.clone(),
+            reasons: quality_reasons(summary, comparison.baseline_given),
         };
-        let reason = if cva.is_some() {
-            None
-        } else if summary.view == View::Front {
-            Some(Reason::FrontView)
-        } else {
-            summary.headline_reason()
-        };
-        let classification = if summary.view == View::Front {
-            if !baseline_given && summary.front.is_some() {
-                quality.reasons.insert(Reason::NoBaseline, summary.frames_total);
-            }
-            Classification {
-                forward_head: front.as_ref().map(|f| f.forward_head),
-                // Not called from the front either (assess::baseline::front_comparison).
-                rounded_shoulders: None,
-                looking_down: front.as_ref().map(|f| f.looking_down),
-            }
-        } else {
-            Classification {
-                forward_head: cva.and_then(|c| thresholds.forward_head(c)),
-                // From the side only the forward shoulder angle could say this, and it has no
-                // acromion point (Reason::NoAcromion).
-                rounded_shoulders: None,
-                looking_down: None,
-            }
-        };
+        let classification = classify(summary, comparison.front.as_ref(), thresholds);
         let ci95 = side.filter(|s| s.cva_deg.ci95.is_some()).map(|_| Intervals {
             cva_deg: ci(|s| &s.cva_deg),
             head_tilt_deg: ci(|s| &s.head_tilt_deg),
         });
-        let change_from_baseline = match (side_changes, front) {
-            (Some(c), _) => Some(c),
-            (None, Some(f)) => Some(f.changes),
+        let change_from_baseline = match (&comparison.side, &comparison.front) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(f)) => Some(f.changes.clone()),
             (None, None) => None,
         }
         .map(|cs| {
@@ -169,7 +133,7 @@ impl MeasureRecord {
         MeasureRecord {
             input: input.to_string(),
             view: summary.view,
-            cva_deg: cva,
+            cva_deg: median(|s| &s.cva_deg),
             shoulder_angle_deg: None,
             shoulder_angle_reason: if summary.view == View::Front {
                 Reason::FrontView
@@ -179,7 +143,7 @@ impl MeasureRecord {
             head_tilt_deg: median(|s| &s.head_tilt_deg),
             forward_head_heads: side.map(|s| (s.forward_head_heads.median * 100.0).round() / 100.0),
             classification,
-            reason,
+            reason: no_cva_reason(summary),
             error: None,
             quality,
             ci95,
@@ -190,15 +154,14 @@ impl MeasureRecord {
                     .map(|(k, v)| (*k, (v * 1000.0).round() / 1000.0))
                     .collect()
             }),
-            front_signals: summary.front.as_ref().map(|f| {
-                f.signals
-                    .iter()
-                    .map(|(k, e)| (k.clone(), round_sig(e.median)))
-                    .collect()
-            }),
+            front_signals: summary
+                .front
+                .as_ref()
+                .map(|f| f.signals.iter().map(|(k, e)| (*k, round_sig(e.median))).collect()),
             change_from_baseline,
+            other_people: result.other_people,
             interrupted: false,
-            provenance,
+            provenance: result.provenance.clone(),
         }
     }
 
@@ -225,6 +188,7 @@ impl MeasureRecord {
             class_shares: None,
             front_signals: None,
             change_from_baseline: None,
+            other_people: OtherPeople::default(),
             interrupted: false,
             provenance,
         }
@@ -274,7 +238,7 @@ impl MeasureRecord {
         }
         if let Some(changes) = &self.change_from_baseline {
             if self.view != View::Front {
-                for c in changes.iter().filter(|c| c.measure == "cva_deg") {
+                for c in changes.iter().filter(|c| c.measure == Measure::CvaDeg) {
                     parts.push(format!(
                         "CVA change {:+.1}° ({})",
                         c.change,
@@ -293,6 +257,15 @@ impl MeasureRecord {
             }
         }
         parts.push(used);
+        let others = &self.other_people;
+        if others.most_at_once > 0 {
+            let when = if others.seconds > 0.0 {
+                format!(" (others in view {:.1} s)", others.seconds)
+            } else {
+                String::new()
+            };
+            parts.push(format!("subject chosen among {} people{when}", others.most_at_once + 1));
+        }
         parts.join(", ")
     }
 }
@@ -309,16 +282,17 @@ fn describe_class(c: ForwardHead) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::{summarize, Thresholds, TimedMeasure, ViewChoice};
+    use crate::assess::{Thresholds, TimedMeasure, ViewChoice};
     use crate::measures::testing::{map_pixels, posed};
     use crate::measures::{measure_frame, Correction, MeasureSettings};
+    use crate::pipeline::{assess_input, AssessSettings, LoopStats, Measured, MeasuredFrame};
     use crate::pose::{index, Pose};
 
     fn provenance() -> Provenance {
         Provenance {
             tool: "posture",
             version: "test",
-            model: ModelProvenance {
+            model: crate::pipeline::ModelProvenance {
                 landmark_file: "x".into(),
                 landmark_sha256: "0".repeat(64),
                 detector_sha256: "0".repeat(64),
@@ -336,18 +310,32 @@ mod tests {
             correction: Correction::IDENTITY,
             ..Default::default()
         };
-        let frames: Vec<TimedMeasure> = poses
+        let frames: Vec<MeasuredFrame> = poses
             .iter()
             .enumerate()
-            .map(|(i, p)| TimedMeasure {
-                timestamp_ms: i as f64 * 33.3,
-                is_still,
-                measure: measure_frame(p.as_ref(), (640, 480), &settings),
+            .map(|(i, p)| MeasuredFrame {
+                index: i as u64,
+                timed: TimedMeasure {
+                    timestamp_ms: i as f64 * 33.3,
+                    is_still,
+                    measure: measure_frame(p.as_ref(), (640, 480), &settings),
+                },
+                other_people: 0,
+                recropped: false,
             })
             .collect();
-        let t = Thresholds::default();
-        let summary = summarize(&frames, choice, &t);
-        MeasureRecord::from_summary("x", &summary, &t, None, None, false, provenance())
+        let measured = Measured {
+            frames,
+            stats: LoopStats::default(),
+            error: None,
+        };
+        let settings = AssessSettings {
+            view: choice,
+            measure: settings,
+            thresholds: Thresholds::default(),
+        };
+        let result = assess_input("x", measured, &settings, None, &provenance());
+        MeasureRecord::of(&result, &settings.thresholds)
     }
 
     /// The reasons a clip of frames of `pose` produces, as reported in the record.

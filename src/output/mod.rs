@@ -3,6 +3,7 @@
 pub mod annotate;
 pub mod jsonl;
 pub mod measure;
+pub mod table;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,381 @@
+//! Batch scoring (`posture score`): many inputs measured exactly as `posture measure` measures
+//! each, in parallel, into tables a spreadsheet or pandas reads, resumable after any stop.
+//!
+//! How results are kept (see [`store`]): each input's result is written to its own files in
+//! `DIR/parts/`, each moved into place whole once complete, so a `kill -9` at any moment leaves
+//! every input either fully recorded or not at all. The tables `frames.csv`, `summary.csv`,
+//! `summary.jsonl` and `run.json` are then assembled from the parts, in input order, each
+//! replaced whole. A re-run reads the parts back and scores only what is missing or stale
+//! (another file, or other settings). Plain files rather than a database: shards from several
+//! machines merge by joining folders, and each part can be read by hand.
+//!
+//! Scheduling: `jobs` workers, each with its own single-threaded model sessions, take inputs
+//! largest file first, so that a long clip starts early instead of running alone at the end.
+
+pub mod keyframe;
+pub mod store;
+
+use crate::assess::baseline::Baseline;
+use crate::frames::discover::{discover, Skipped};
+use crate::output::measure::MeasureRecord;
+use crate::output::table;
+use crate::pipeline::{Analysis, AssessSettings, PipelineSettings, Provenance};
+use crate::pose::{Landmark, PoseModels, NUM_LANDMARKS};
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use store::{InputKey, Part, PartStore};
+
+pub use store::merge;
+
+/// The K-th of N parts of the input list (K from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parse `K/N` with 1 <= K <= N.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("'{s}' is not a shard K/N (1 <= K <= N, e.g. 2/8)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the input at `position` of the full list belongs to this shard: every N-th
+    /// input, so that the shards get alike mixes of long and short inputs.
+    pub fn takes(&self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchSettings {
+    pub pipeline: PipelineSettings,
+    pub assess: AssessSettings,
+    /// Inputs measured at once.
+    pub jobs: usize,
+    /// Score every input again, even those already scored with these settings.
+    pub force: bool,
+    pub shard: Option<Shard>,
+    /// Write an annotated key frame for each input with a reading.
+    pub keyframes: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{0}")]
+    Io(String),
+    #[error("{path} is an input; choose another --out folder")]
+    OutIsInput { path: PathBuf },
+    #[error("cannot merge: {0}")]
+    Merge(String),
+    #[error(transparent)]
+    Runtime(#[from] crate::pose::RuntimeError),
+}
+
+fn io_error(what: impl std::fmt::Display, e: impl std::fmt::Display) -> BatchError {
+    BatchError::Io(format!("{what}: {e}"))
+}
+
+/// One input of the plan.
+#[derive(Debug, Clone)]
+pub struct PlannedInput {
+    /// Position in the full (unsharded) input list.
+    pub position: usize,
+    pub path: PathBuf,
+    pub key: InputKey,
+    pub bytes: u64,
+}
+
+/// What a run will do.
+#[derive(Debug)]
+pub struct Plan {
+    /// This shard's inputs, in input order.
+    pub inputs: Vec<PlannedInput>,
+    /// Inputs in the full list (all shards).
+    pub inputs_in_all_shards: usize,
+    pub skipped: Vec<Skipped>,
+    /// Identifies the full input list and the settings: shards merge only when it matches.
+    pub run_id: String,
+    pub settings_id: String,
+}
+
+/// Find the inputs, and fix what identifies this run's results.
+pub fn plan(
+    paths: &[PathBuf],
+    out_dir: &Path,
+    settings: &BatchSettings,
+    provenance: &Provenance,
+    baseline: Option<&[u8]>,
+) -> Result<Plan, BatchError> {
+    let found = discover(paths).map_err(|e| BatchError::Io(e.to_string()))?;
+    // Never score what this run writes (key frames in an --out folder inside an input folder).
+    let out_canonical = out_dir.canonicalize().ok();
+    let inside_out = |p: &Path| {
+        out_canonical
+            .as_ref()
+            .is_some_and(|o| p.canonicalize().is_ok_and(|c| c.starts_with(o)))
+    };
+    let all: Vec<PathBuf> = found.inputs.into_iter().filter(|p| !inside_out(p)).collect();
+    let settings_id = store::settings_id(provenance, settings.keyframes, baseline);
+    let run_id = store::run_id(&all, &settings_id);
+    let inputs = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| settings.shard.is_none_or(|s| s.takes(*i)))
+        .map(|(position, path)| {
+            let key = InputKey::of(path, &settings_id);
+            PlannedInput {
+                position,
+                path: path.clone(),
+                bytes: key.size_bytes,
+                key,
+            }
+        })
+        .collect();
+    Ok(Plan {
+        inputs,
+        inputs_in_all_shards: all.len(),
+        skipped: found.skipped,
+        run_id,
+        settings_id,
+    })
+}
+
+/// What happened to one input, as the progress display hears of it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Scored now: frames read, and the error if it failed.
+    Scored {
+        input: String,
+        frames: u64,
+        bytes: u64,
+        error: Option<String>,
+    },
+    /// Already scored by an earlier run with the same settings.
+    Reused { bytes: u64 },
+    /// Stopped part-way by `stop`: nothing kept, so that a re-run scores it whole.
+    Stopped { input: String },
+}
+
+/// Counts of a run, for `run.json`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    /// Inputs in this shard (or run), skipped files not included.
+    pub inputs_found: usize,
+    /// Inputs with a result, reused or not, that is not a failure.
+    pub measured: usize,
+    /// Inputs with a result that is a failure (unreadable, or an error part-way).
+    pub failed: usize,
+    /// Files in folders passed over (not pictures or videos).
+    pub skipped: usize,
+    /// Inputs whose result came from an earlier run.
+    pub reused: usize,
+    /// Inputs without a result because the run was stopped.
+    pub not_scored: usize,
+}
+
+/// Score every input of `plan` into `out_dir`, then assemble the tables. `on_event` hears of
+/// each input as it ends (from the calling thread); `stop` ends the run after the inputs in
+/// progress, whose results are kept, marked interrupted.
+pub fn run(
+    plan: &Plan,
+    out_dir: &Path,
+    settings: &BatchSettings,
+    provenance: &Provenance,
+    baseline: Option<&Baseline>,
+    stop: &(dyn Fn() -> bool + Sync),
+    mut on_event: impl FnMut(Event),
+) -> Result<Counts, BatchError> {
+    let started = std::time::Instant::now();
+    let store = PartStore::open(out_dir)?;
+    let mut todo: Vec<&PlannedInput> = Vec::new();
+    let mut reused = 0;
+    for input in &plan.inputs {
+        match store.read(&input.path) {
+            Some(part) if !settings.force && part.key == input.key => {
+                if part.position != input.position {
+                    // Files were added or removed since: same result, new place in the list.
+                    store.reposition(&input.path, part, input.position)?;
+                }
+                reused += 1;
+                on_event(Event::Reused { bytes: input.bytes })
+            }
+            _ => todo.push(input),
+        }
+    }
+    // Largest first: a long clip started last would run alone while the other workers idle.
+    todo.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.position.cmp(&b.position)));
+    let queue = Mutex::new(todo.into_iter().collect::<VecDeque<_>>());
+    let jobs = settings.jobs.max(1).min(plan.inputs.len().max(1));
+    let (sender, receiver) = mpsc::channel::<Result<Event, BatchError>>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (queue, store) = (&queue, &store);
+            scope.spawn(move || {
+                let mut models = match settings.pipeline.load_models() {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let _ = sender.send(Err(e.into()));
+                        return;
+                    }
+                };
+                loop {
+                    if stop() {
+                        return;
+                    }
+                    let Some(input) = queue.lock().expect("queue lock").pop_front() else {
+                        return;
+                    };
+                    let analysis = Analysis {
+                        pipeline: &settings.pipeline,
+                        assess: &settings.assess,
+                        baseline,
+                        provenance,
+                    };
+                    let event = score_one(input, &analysis, settings.keyframes, &mut models, store, out_dir, stop);
+                    if sender.send(event).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut first_error = None;
+        for event in receiver {
+            match event {
+                Ok(e) => on_event(e),
+                Err(e) => {
+                    // A worker that cannot work (models, disk) stops the run cleanly.
+                    queue.lock().expect("queue lock").clear();
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    })?;
+    let mut counts = Counts {
+        inputs_found: plan.inputs.len(),
+        skipped: plan.skipped.len(),
+        ..Default::default()
+    };
+    let parts: Vec<store::StoredPart> = plan
+        .inputs
+        .iter()
+        .filter_map(|input| store.stored(&input.path).filter(|p| p.part.key == input.key))
+        .collect();
+    for stored in &parts {
+        if stored.part.record_failed {
+            counts.failed += 1;
+        } else {
+            counts.measured += 1;
+        }
+    }
+    counts.not_scored = plan.inputs.len() - parts.len();
+    counts.reused = reused;
+    let run = store::RunInfo {
+        tool: "posture".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        run_id: plan.run_id.clone(),
+        settings_id: plan.settings_id.clone(),
+        shard: settings.shard,
+        shards_merged: Vec::new(),
+        inputs_in_all_shards: plan.inputs_in_all_shards,
+        counts,
+        wall_time_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        jobs,
+        provenance: serde_json::to_value(provenance).expect("provenance serialises"),
+        skipped: plan.skipped.clone(),
+    };
+    store::assemble(out_dir, &parts, &run)?;
+    Ok(counts)
+}
+
+/// Measure one input and store its result.
+fn score_one(
+    input: &PlannedInput,
+    analysis: &Analysis,
+    keyframes: bool,
+    models: &mut PoseModels,
+    store: &PartStore,
+    out_dir: &Path,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Event, BatchError> {
+    // Key frames need the subject's landmarks on the frame chosen after the summary; keep them
+    // only for frames with a side reading, and only when asked.
+    let mut skeletons: Vec<(u64, [Landmark; NUM_LANDMARKS])> = Vec::new();
+    let result = analysis.run(&input.path, models, stop, |_, pose, measured| {
+        if keyframes && measured.timed.measure.side.is_ok() {
+            if let Some(p) = &pose.pose {
+                skeletons.push((measured.index, p.landmarks));
+            }
+        }
+    });
+    if result.stats.interrupted {
+        return Ok(Event::Stopped { input: result.input });
+    }
+    let mut record = MeasureRecord::of(&result, &analysis.assess.thresholds);
+    let keyframe = if keyframes {
+        match keyframe::write(out_dir, &input.path, &result, &skeletons, analysis.pipeline) {
+            Ok(path) => path,
+            Err(e) => {
+                record.error.get_or_insert(format!("key frame: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let error = record.error.clone();
+    let part = Part {
+        position: input.position,
+        input: result.input.clone(),
+        key: input.key.clone(),
+        record_failed: error.is_some(),
+        record_json: serde_json::to_string(&record).expect("records serialise"),
+        summary_row: String::from_utf8(table::summary_row(&record)).expect("CSV is UTF-8"),
+        keyframe,
+    };
+    store.write(&input.path, &part, &table::frame_rows(&result))?;
+    Ok(Event::Scored {
+        input: result.input,
+        frames: result.stats.frames,
+        bytes: input.bytes,
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_parsed_and_refused_in_words() {
+        assert_eq!(Shard::parse("2/8"), Ok(Shard { index: 2, count: 8 }));
+        for bad in ["0/2", "3/2", "1/0", "2", "a/b", "1/2/3"] {
+            let e = Shard::parse(bad).unwrap_err();
+            assert!(e.contains("K/N"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn shards_split_the_list_into_disjoint_parts_that_cover_it() {
+        for count in 1..6 {
+            let shards: Vec<Shard> = (1..=count).map(|index| Shard { index, count }).collect();
+            for position in 0..23 {
+                assert_eq!(shards.iter().filter(|s| s.takes(position)).count(), 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Where a number came from: enough to reproduce it (tool, models, thresholds, settings).
+
+use super::{AssessSettings, PipelineSettings};
+use crate::pose::PoseModels;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub model: ModelProvenance,
+    pub thresholds: crate::assess::Thresholds,
+    pub correction: crate::measures::Correction,
+    pub settings: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelProvenance {
+    pub landmark_file: String,
+    pub landmark_sha256: String,
+    pub detector_sha256: String,
+    /// Frames of this input whose landmarks `landmark_file` read through a larger re-crop after
+    /// rejecting the detector's crop (`posture::pose::tracker::RECROP_SCALE`).
+    pub recropped_frames: usize,
+}
+
+impl Provenance {
+    /// The provenance of results from `models` with these settings (no input's counts yet).
+    pub fn of(models: &PoseModels, pipeline: &PipelineSettings, settings: &AssessSettings) -> Provenance {
+        let m = &settings.measure;
+        Provenance {
+            tool: "posture",
+            version: env!("CARGO_PKG_VERSION"),
+            model: ModelProvenance {
+                landmark_file: models.variant.file_name().to_string(),
+                landmark_sha256: models.landmarks.model().sha256().to_string(),
+                detector_sha256: models.detector.model().sha256().to_string(),
+                recropped_frames: 0,
+            },
+            thresholds: settings.thresholds,
+            correction: m.correction,
+            settings: serde_json::json!({
+                "view": settings.view,
+                "camera_roll_deg": m.camera_roll_deg,
+                "max_profile_yaw_deg": m.max_profile_yaw_deg,
+                "max_trunk_lean_deg": m.max_trunk_lean_deg,
+                "min_visibility": m.min_visibility,
+                "min_presence": m.min_presence,
+                "smoothing": pipeline.smoothing,
+                "stride": pipeline.stride,
+                "duration_s": pipeline.duration_s,
+                "subject": pipeline.subject,
+                "series": crate::assess::series::SeriesSettings::ANGLE,
+            }),
+        }
+    }
+}
