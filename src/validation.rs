@@ -8,9 +8,10 @@
 //! cargo run --release --example validate_renders -- --fit        # re-fit on the training part first
 //! cargo run --release --example validate_renders -- --write-docs # regenerate docs/measures.md
 //! ```
-//! Scenes whose number is a multiple of 3 (`s000`, `s003`, ...) are held out from the fit.
+//! Scenes whose number is a multiple of 3 (`s000`, `s003`, ...) are held out from the fit; front
+//! renders from [`FRONT_RULE_HELD_OUT_FROM`] on are held out from the front rule.
 
-use crate::assess::baseline::front_comparison;
+use crate::assess::baseline::{front_comparison, FrontComparison};
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::{open_file, OpenOptions};
 use crate::measures::geometry::{elevation_deg, Facing, PointPx};
@@ -58,7 +59,16 @@ impl Scene {
     fn held_out(&self) -> bool {
         self.number % 3 == 0
     }
+
+    fn front_rule_held_out(&self) -> bool {
+        self.number >= FRONT_RULE_HELD_OUT_FROM
+    }
 }
+
+/// Front renders numbered from here on (s444-s497, tools/renders/README.md) were rendered after
+/// the front rule's constants (`assess::baseline::front_comparison`) were set and were never used
+/// to set them: they test it. The fixed-camera groups before them (s390-s443) set it.
+pub const FRONT_RULE_HELD_OUT_FROM: u32 = 444;
 
 fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
     let truth: serde_json::Value =
@@ -683,6 +693,10 @@ fn validate(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {
     headline
 }
 
+/// One fixed-camera front render's call against its group's upright baseline (`None`: the rule
+/// gave no reading).
+type FrontCall<'a> = (&'a Scene, Option<FrontComparison>);
+
 fn front_tables(o: &mut String, scenes: &[Scene], c: Correction, thresholds: &Thresholds) {
     let front_summary = |s: &Scene| {
         let frames = [TimedMeasure {
@@ -692,36 +706,34 @@ fn front_tables(o: &mut String, scenes: &[Scene], c: Correction, thresholds: &Th
         }];
         summarize(&frames, ViewChoice::Front, thresholds).front
     };
-    let verdict = |base: &Scene, s: &Scene| {
-        front_summary(base)
-            .zip(front_summary(s))
-            .and_then(|(b, n)| front_comparison(&b, &n))
-    };
+    let calls: Vec<FrontCall> = scenes
+        .iter()
+        .filter(|s| s.view == "front")
+        .filter_map(|s| {
+            let base = s
+                .camera_anchor
+                .as_ref()
+                .filter(|a| **a != s.id)
+                .and_then(|a| scenes.iter().find(|b| b.id == *a))?;
+            let v = front_summary(base)
+                .zip(front_summary(s))
+                .and_then(|(b, n)| front_comparison(&b, &n));
+            Some((s, v))
+        })
+        .collect();
+    let (held, set_on): (Vec<FrontCall>, Vec<FrontCall>) =
+        calls.into_iter().partition(|(s, _)| s.front_rule_held_out());
+
     say!(
         o,
-        "\nFront renders with the camera fixed per group, against the group's upright baseline:\n"
+        "\nFront renders with the camera fixed per group, against the group's upright baseline \
+         (the groups the front rule was set on):\n"
     );
-    say!(
-        o,
-        "| render | fhp | look down | protraction | true CVA | read forward head | looking down | beyond noise |"
-    );
-    say!(o, "|---|---|---|---|---|---|---|---|");
+    front_rows(o, &set_on);
     let (mut fhp_ok, mut fhp_n, mut down_ok, mut down_n, mut upright_ok, mut upright_n) = (0, 0, 0, 0, 0, 0);
     let (mut narrowed, mut protracted) = (0, 0);
-    for s in scenes.iter().filter(|s| s.view == "front") {
-        let Some(base) = s
-            .camera_anchor
-            .as_ref()
-            .filter(|a| **a != s.id)
-            .and_then(|a| scenes.iter().find(|b| b.id == *a))
-        else {
-            continue;
-        };
-        let v = verdict(base, s);
-        let called_forward = v
-            .as_ref()
-            .is_some_and(|v| matches!(v.forward_head, ForwardHead::Forward | ForwardHead::Severe));
-        let called_down = v.as_ref().is_some_and(|v| v.looking_down);
+    for (s, v) in &set_on {
+        let (called_forward, called_down) = calls_of(v.as_ref());
         if s.look_down_deg > 0.0 {
             down_n += 1;
             down_ok += usize::from(called_down && !called_forward);
@@ -742,10 +754,83 @@ fn front_tables(o: &mut String, scenes: &[Scene], c: Correction, thresholds: &Th
                 })
             }));
         }
+    }
+    say!(
+        o,
+        "\nFixed camera: moderate or severe forward head called forward (and not looking down) in {fhp_ok}/{fhp_n}; \
+         looking down called looking down (and not forward head) in {down_ok}/{down_n}; \
+         a second upright render left normal in {upright_ok}/{upright_n}. \
+         Protracted shoulders narrowed beyond noise in {narrowed}/{protracted}, so rounded shoulders are not called."
+    );
+
+    say!(
+        o,
+        "\nHeld out from the front rule (s{FRONT_RULE_HELD_OUT_FROM} on: rendered after its constants were set, \
+         never used to set them), against the group's upright baseline:\n"
+    );
+    front_rows(o, &held);
+    say!(
+        o,
+        "\nHeld-out front calls by condition:\n\n\
+         | condition | renders | forward head | borderline | looking down | neither | no reading |\n\
+         |---|---|---|---|---|---|---|"
+    );
+    let mut conditions: Vec<String> = Vec::new();
+    for (s, _) in &held {
+        if !conditions.contains(&front_condition(s)) {
+            conditions.push(front_condition(s));
+        }
+    }
+    for condition in conditions {
+        let group: Vec<&FrontCall> = held.iter().filter(|(s, _)| front_condition(s) == condition).collect();
+        let count =
+            |pick: fn(&FrontComparison) -> bool| group.iter().filter(|(_, v)| v.as_ref().is_some_and(pick)).count();
+        say!(
+            o,
+            "| {condition} | {} | {} | {} | {} | {} | {} |",
+            group.len(),
+            count(|v| matches!(v.forward_head, ForwardHead::Forward | ForwardHead::Severe)),
+            count(|v| v.forward_head == ForwardHead::Borderline),
+            count(|v| v.looking_down),
+            count(|v| v.forward_head == ForwardHead::Normal && !v.looking_down),
+            group.iter().filter(|(_, v)| v.is_none()).count(),
+        );
+    }
+}
+
+/// Whether a front call says forward head (forward or severe), and whether it says looking down.
+fn calls_of(v: Option<&FrontComparison>) -> (bool, bool) {
+    (
+        v.is_some_and(|v| matches!(v.forward_head, ForwardHead::Forward | ForwardHead::Severe)),
+        v.is_some_and(|v| v.looking_down),
+    )
+}
+
+/// The condition a fixed-camera front render shows against its upright baseline.
+fn front_condition(s: &Scene) -> String {
+    if s.look_down_deg > 0.0 {
+        format!("looking down {:.0} deg", s.look_down_deg)
+    } else if s.protraction > 0.0 {
+        format!("shoulders protracted ({})", s.protraction)
+    } else if s.fhp_level == "none" {
+        "upright again".into()
+    } else {
+        format!("forward head {}", s.fhp_level)
+    }
+}
+
+/// One table row per front call: the truth, the call and the signals that changed beyond noise.
+fn front_rows(o: &mut String, calls: &[FrontCall]) {
+    say!(
+        o,
+        "| render | fhp | look down | protraction | true CVA | read forward head | looking down | beyond noise |"
+    );
+    say!(o, "|---|---|---|---|---|---|---|---|");
+    for (s, v) in calls {
         let (fh, down) = v.as_ref().map_or(("no reading".into(), "-".into()), |v| {
             (v.forward_head.as_str().to_string(), v.looking_down.to_string())
         });
-        let detail = v.map_or(String::new(), |v| {
+        let detail = v.as_ref().map_or(String::new(), |v| {
             v.changes
                 .iter()
                 .filter(|c| c.beyond_noise)
@@ -763,13 +848,6 @@ fn front_tables(o: &mut String, scenes: &[Scene], c: Correction, thresholds: &Th
             s.true_cva
         );
     }
-    say!(
-        o,
-        "\nFixed camera: moderate or severe forward head called forward (and not looking down) in {fhp_ok}/{fhp_n}; \
-         looking down called looking down (and not forward head) in {down_ok}/{down_n}; \
-         a second upright render left normal in {upright_ok}/{upright_n}. \
-         Protracted shoulders narrowed beyond noise in {narrowed}/{protracted}, so rounded shoulders are not called."
-    );
 }
 
 /// The render `make demo` measures (README).

@@ -154,10 +154,39 @@ FRONT_FIXED_CONDS = [
 # between a baseline and a later check, as they would at a desk.
 GROUP_SHARED = ("distance_m", "front_eye_drop_m", "camera_yaw_deg", "skin", "shirt", "trousers", "hair",
                 "wall", "light_az_deg")
+# Conditions of the fixed-camera front groups held out from the front rule (s444-s497): the rule's
+# constants were set on the groups above, so these test it. They look down 25 and 35 degrees as
+# well as 15 (the groups above look down 15 and 30 only).
+FRONT_HELD_OUT_CONDS = [
+    ("none", 0, 0), ("none", 0, 0), ("mild", 0, 0), ("moderate", 0, 0), ("severe", 0, 0),
+    ("none", 15, 0), ("none", 25, 0), ("none", 35, 0), ("none", 0, 2),
+]
+
+
+def fixed_front_groups(rng, conds):
+    """One fixed-camera front group per body and camera height, conditions `conds` (the first is
+    the baseline that places the camera); the draw order is part of the design."""
+    scenes = []
+    for b in BODY_NAMES:
+        for height in ("level", "high"):
+            yaw = rng.choice([0, 5, -5, 10, -10])
+            group = []
+            for fl, ld, pr in conds:
+                s = {"view": "front", "posture": "seated", "body": b, "fhp_level": fl, "look_down_deg": ld,
+                     "protraction": pr, "camera_yaw_deg": yaw, "facing_side": None, "camera_height": height}
+                draw_details(rng, s)
+                if group:
+                    s.update({k: group[0][k] for k in GROUP_SHARED})
+                group.append(s)
+            scenes += group
+            group[0]["group_baseline"] = True
+            for s in group:
+                s["camera_anchor"] = group[0]
+    return scenes
 
 
 def design():
-    """Deterministic scene list, in three blocks.
+    """Deterministic scene list, in four blocks.
 
     s000-s149 (seed SEED): 126 side views with yaw 0-40 off profile and 24 front views, each
     front view framed anew (the camera moves between renders).
@@ -165,6 +194,8 @@ def design():
     for fitting and validating the CVA correction and the profile gate on more than a handful.
     s390-s443 (seed SEED + 2): front views in groups of 9 with the camera fixed per body and
     camera height, anchored on the group's upright baseline render: what a desk check sees.
+    s444-s497 (seed SEED + 3): six more such groups, held out from the front rule (never used to
+    set it), looking down 15, 25 and 35 degrees.
     """
     rng = random.Random(SEED)
     scenes = side_block(rng, 126, [0, 5, 10, 15, 20, 25, 30, 40])
@@ -189,22 +220,8 @@ def design():
         draw_details(rng, s)
     scenes += block
 
-    rng = random.Random(SEED + 2)
-    for b in BODY_NAMES:
-        for height in ("level", "high"):
-            yaw = rng.choice([0, 5, -5, 10, -10])
-            group = []
-            for fl, ld, pr in FRONT_FIXED_CONDS:
-                s = {"view": "front", "posture": "seated", "body": b, "fhp_level": fl, "look_down_deg": ld,
-                     "protraction": pr, "camera_yaw_deg": yaw, "facing_side": None, "camera_height": height}
-                draw_details(rng, s)
-                if group:
-                    s.update({k: group[0][k] for k in GROUP_SHARED})
-                group.append(s)
-            scenes += group
-            group[0]["group_baseline"] = True
-            for s in group:
-                s["camera_anchor"] = group[0]
+    scenes += fixed_front_groups(random.Random(SEED + 2), FRONT_FIXED_CONDS)
+    scenes += fixed_front_groups(random.Random(SEED + 3), FRONT_HELD_OUT_CONDS)
 
     for i, s in enumerate(scenes):
         s["id"] = scene_id(i, s)
