@@ -104,19 +104,30 @@ fn an_output_naming_an_input_is_refused_and_the_input_kept() {
 }
 
 #[test]
-fn annotating_a_picture_into_its_own_folder_is_refused() {
+fn annotating_pictures_into_their_own_folder_keeps_them_and_keeps_same_names_apart() {
     let dir = tempfile::tempdir().unwrap();
     let photo = copy_fixture(dir.path(), "grace_hopper.jpg");
     std::fs::copy(fixture("astronaut.png"), dir.path().join("astronaut.png")).unwrap();
+    std::fs::create_dir(dir.path().join("b")).unwrap();
+    std::fs::copy(fixture("astronaut.png"), dir.path().join("b/astronaut.png")).unwrap();
     let bytes = std::fs::read(dir.path().join("astronaut.png")).unwrap();
     let out = run_in(
         dir.path(),
-        &["landmarks", "grace_hopper.jpg", "astronaut.png", "--annotate", "."],
+        &[
+            "landmarks",
+            "grace_hopper.jpg",
+            "astronaut.png",
+            "b/astronaut.png",
+            "--annotate",
+            ".",
+        ],
     );
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("astronaut.png"), "{}", stderr(&out));
+    assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read(dir.path().join("astronaut.png")).unwrap(), bytes);
     assert!(photo.exists());
+    for annotated in ["grace_hopper.jpg.png", "astronaut.png.png", "b/astronaut.png.png"] {
+        assert!(dir.path().join(annotated).is_file(), "{annotated}");
+    }
 }
 
 /// Start `posture ARGS`, send `signal` after `after`, and return its output.

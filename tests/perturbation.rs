@@ -12,11 +12,10 @@ mod common;
 use common::*;
 use posture::assess::stats::SplitMix64 as Rng;
 use posture::assess::{summarize, Summary, Thresholds, TimedMeasure, ViewChoice};
-use posture::frames::{open_file, OpenOptions};
+use posture::frames::{Frame, FrameError, FrameSource};
 use posture::measures::{measure_frame, MeasureSettings};
-use posture::pose::{
-    LandmarkVariant, Pose, PoseModels, SessionOptions, SubjectRule, Tracker, TrackerConfig, TrackingMode,
-};
+use posture::pipeline::{for_each_frame_of, InputError, PipelineSettings};
+use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions};
 
 /// Uniform in [-1, 1].
 fn signed_unit(rng: &mut Rng) -> f32 {
@@ -65,37 +64,64 @@ struct Input {
 /// A frame's time, whether it is a still, its size, and the subject's pose.
 type TrackedFrame = (f64, bool, (u32, u32), Option<Pose>);
 
-/// One tracked pass over `input`, with pixel noise from `pixel_seed`; the poses come back with
-/// the timing, so that landmark perturbations can be measured without tracking again.
-fn track(models: &mut PoseModels, input: &Input, pixel_seed: Option<u64>) -> Vec<TrackedFrame> {
-    let mut source = open_file(&fixture(input.file), &OpenOptions::default()).expect("fixture opens");
-    let is_still = source.is_still();
-    let mut tracker = Tracker::new(TrackerConfig {
-        mode: if is_still {
-            TrackingMode::Stills
-        } else {
-            TrackingMode::Stream
-        },
-        subject: input
-            .subject
-            .map_or(SubjectRule::Largest, |(x, y)| SubjectRule::NearestTo(x, y)),
-        ..Default::default()
-    });
-    let mut rng = Rng(pixel_seed.unwrap_or(0));
-    let mut out = Vec::new();
-    while let Some(frame) = source.next_frame() {
-        let mut frame = frame.expect("fixture decodes");
-        if pixel_seed.is_some() {
-            add_pixel_noise(&mut frame.image, &mut rng);
-        }
-        let pose = tracker.process(models, &frame).expect("pipeline runs").pose;
-        out.push((
-            frame.timestamp_ms,
-            is_still,
-            (frame.image.width(), frame.image.height()),
-            pose,
-        ));
+/// A file's frames with pixel noise from a seed, for the library's frame loop.
+struct Noisy {
+    inner: Box<dyn FrameSource>,
+    rng: Rng,
+}
+
+impl FrameSource for Noisy {
+    fn label(&self) -> &str {
+        self.inner.label()
     }
+
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        let mut next = self.inner.next_frame()?;
+        if let Ok(frame) = &mut next {
+            add_pixel_noise(&mut frame.image, &mut self.rng);
+        }
+        Some(next)
+    }
+
+    fn is_still(&self) -> bool {
+        self.inner.is_still()
+    }
+}
+
+/// One pass of the library's frame loop over `input`, with pixel noise from `pixel_seed`; the
+/// poses come back with the timing, so that landmark perturbations can be measured without
+/// tracking again.
+fn track(models: &mut PoseModels, input: &Input, pixel_seed: Option<u64>) -> Vec<TrackedFrame> {
+    let settings = PipelineSettings {
+        subject: input.subject,
+        ..Default::default()
+    };
+    let path = fixture(input.file);
+    let mut source = settings.open_input(&path).expect("fixture opens");
+    if let Some(seed) = pixel_seed {
+        source = Box::new(Noisy {
+            inner: source,
+            rng: Rng(seed),
+        });
+    }
+    let mut out = Vec::new();
+    for_each_frame_of(
+        source,
+        input.file,
+        &settings,
+        models,
+        &|| false,
+        |frame, result, is_still| {
+            out.push((
+                frame.timestamp_ms,
+                is_still,
+                (frame.image.width(), frame.image.height()),
+                result.pose.clone(),
+            ));
+            Ok::<(), InputError>(())
+        },
+    )
+    .expect("the fixture is read to its end");
     out
 }
 

@@ -69,12 +69,17 @@ fn tables(out: &Path) -> [String; 3] {
 fn python_csv(path: &Path) -> Value {
     let script = r#"
 import csv, json, sys, collections
+import statistics
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 per = collections.OrderedDict()
 for r in rows:
-    p = per.setdefault(r["input"], {"rows": 0, "used": 0})
+    p = per.setdefault(r["input"], {"rows": 0, "used": 0, "cva": []})
     p["rows"] += 1
     p["used"] += r.get("used") == "true"
+    if r.get("used") == "true" and r.get("cva_deg"):
+        p["cva"].append(float(r["cva_deg"]))
+for p in per.values():
+    p["median_used_cva"] = statistics.median(p.pop("cva")) if p.get("cva") else None
 print(json.dumps({"header": list(rows[0].keys()) if rows else [], "inputs": per}))
 "#;
     let out = Command::new("python3")
@@ -119,6 +124,15 @@ fn a_folder_is_scored_as_measure_measures_each_input() {
         let p = &per_input[record["input"].as_str().unwrap()];
         assert_eq!(p["rows"], record["quality"]["frames_total"], "{}", record["input"]);
         assert_eq!(p["used"], record["quality"]["frames_used"], "{}", record["input"]);
+        // The median of the used frames' rows is the input's number (README's pandas example).
+        if let Some(cva) = record["cva_deg"].as_f64() {
+            let from_rows = p["median_used_cva"].as_f64().unwrap();
+            assert!(
+                (from_rows - cva).abs() <= 0.06,
+                "{}: {from_rows} vs {cva}",
+                record["input"]
+            );
+        }
     }
     for column in [
         "timestamp_ms",
@@ -313,7 +327,7 @@ fn a_bad_input_fails_alone_by_name_and_the_others_are_scored() {
             "--quiet",
         ],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     let error_lines: Vec<_> = err.lines().filter(|l| l.starts_with("posture: error:")).collect();
     assert_eq!(error_lines.len(), 2, "{err}");

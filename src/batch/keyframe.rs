@@ -6,24 +6,12 @@ use crate::measures::View;
 use crate::output::annotate::{draw_cva, draw_skeleton};
 use crate::pipeline::{InputResult, PipelineSettings};
 use crate::pose::{Landmark, NUM_LANDMARKS};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-/// Where the key frame of `input` goes, relative to the output folder: the input's own path
-/// under `keyframes/` (its root and `..` steps made plain folders) with `.png` added, so that
-/// `a/photo.jpg` and `b/photo.jpg` never share a name.
+/// Where the key frame of `input` goes, relative to the output folder: `keyframes/` and the
+/// input's own path with `.png` added ([`crate::output::mirrored`]).
 pub fn relative_path(input: &Path) -> PathBuf {
-    let mut path = PathBuf::from("keyframes");
-    for component in input.components() {
-        match component {
-            Component::Normal(name) => path.push(name),
-            Component::ParentDir => path.push("_up_"),
-            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
-        }
-    }
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".png");
-    path.set_file_name(name);
-    path
+    Path::new("keyframes").join(crate::output::mirrored(input, ".png"))
 }
 
 /// The frame to show: among the frames used for the CVA, the one nearest the median (the
@@ -88,23 +76,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn inputs_with_one_file_name_in_different_folders_get_different_key_frames() {
-        let a = relative_path(Path::new("a/photo.jpg"));
-        let b = relative_path(Path::new("b/photo.jpg"));
-        let c = relative_path(Path::new("a/photo.png"));
-        assert_eq!(a, PathBuf::from("keyframes/a/photo.jpg.png"));
-        assert!(a != b && a != c && b != c);
-    }
-
-    #[test]
-    fn key_frames_stay_inside_the_keyframes_folder() {
+    fn key_frames_go_under_keyframes_named_after_the_input() {
         assert_eq!(
-            relative_path(Path::new("/data/../clips/./x.mp4")),
-            PathBuf::from("keyframes/data/_up_/clips/x.mp4.png")
-        );
-        assert_eq!(
-            relative_path(Path::new("../x.mp4")),
-            PathBuf::from("keyframes/_up_/x.mp4.png")
+            relative_path(Path::new("a/photo.jpg")),
+            PathBuf::from("keyframes/a/photo.jpg.png")
         );
     }
 }

@@ -203,7 +203,7 @@ pub fn run(
     let mut reused = 0;
     for input in &plan.inputs {
         match store.read(&input.path) {
-            Some(part) if !settings.force && part.key == input.key => {
+            Some(part) if !settings.force && part.key == input.key && !part.failed => {
                 if part.position != input.position {
                     // Files were added or removed since: same result, new place in the list.
                     store.reposition(&input.path, part, input.position)?;
@@ -276,7 +276,7 @@ pub fn run(
         .filter_map(|input| store.stored(&input.path).filter(|p| p.part.key == input.key))
         .collect();
     for stored in &parts {
-        if stored.part.record_failed {
+        if stored.part.failed {
             counts.failed += 1;
         } else {
             counts.measured += 1;
@@ -297,6 +297,7 @@ pub fn run(
         jobs,
         provenance: serde_json::to_value(provenance).expect("provenance serialises"),
         skipped: plan.skipped.clone(),
+        parts: parts.iter().map(|p| p.name.clone()).collect(),
     };
     store::assemble(out_dir, &parts, &run)?;
     Ok(counts)
@@ -337,14 +338,17 @@ fn score_one(
     } else {
         None
     };
-    let error = record.error.clone();
+    let error = record
+        .error
+        .clone()
+        .or_else(|| result.nobody_in_view().then(|| "no person in view".to_string()));
     let part = Part {
         position: input.position,
         input: result.input.clone(),
         key: input.key.clone(),
-        record_failed: error.is_some(),
+        failed: error.is_some(),
         record_json: serde_json::to_string(&record).expect("records serialise"),
-        summary_row: String::from_utf8(table::summary_row(&record)).expect("CSV is UTF-8"),
+        summary_row: String::from_utf8(table::summary_row(&record, keyframe.as_deref())).expect("CSV is UTF-8"),
         keyframe,
     };
     store.write(&input.path, &part, &table::frame_rows(&result))?;

@@ -71,7 +71,9 @@ pub struct Part {
     pub position: usize,
     pub input: String,
     pub key: InputKey,
-    pub record_failed: bool,
+    /// The input failed: unreadable, an error part-way, or nobody in view (as `posture
+    /// measure` counts failures). A re-run scores it again.
+    pub failed: bool,
     /// The input's `posture measure --json` record, as written (a line of `summary.jsonl`).
     pub record_json: String,
     /// Its row of `summary.csv`.
@@ -80,10 +82,12 @@ pub struct Part {
     pub keyframe: Option<PathBuf>,
 }
 
-/// A part and where its frame rows are.
+/// A part and where its files are.
 #[derive(Debug, Clone)]
 pub struct StoredPart {
     pub part: Part,
+    /// The part's file name in `parts/`, without `.json`.
+    pub name: String,
     pub frames_csv: PathBuf,
 }
 
@@ -115,9 +119,19 @@ impl PartStore {
 
     /// The stored result of `input`, if a complete one is there.
     pub fn stored(&self, input: &Path) -> Option<StoredPart> {
-        let (json, frames_csv) = self.paths(input);
-        let part = read_part(&json)?;
-        (part.input == input.display().to_string() && frames_csv.is_file()).then_some(StoredPart { part, frames_csv })
+        self.named(&Self::name(input))
+            .filter(|s| s.part.input == input.display().to_string())
+    }
+
+    /// The complete part of this name, if there is one.
+    fn named(&self, name: &str) -> Option<StoredPart> {
+        let frames_csv = self.dir.join(format!("{name}.frames.csv"));
+        let part = read_part(&self.dir.join(format!("{name}.json")))?;
+        frames_csv.is_file().then(|| StoredPart {
+            part,
+            name: name.to_string(),
+            frames_csv,
+        })
     }
 
     pub fn read(&self, input: &Path) -> Option<Part> {
@@ -141,27 +155,6 @@ impl PartStore {
     fn write_part(&self, json: &Path, part: &Part) -> Result<(), BatchError> {
         let bytes = serde_json::to_vec(part).expect("parts serialise");
         write_replacing(json, &bytes).map_err(|e| io_error(format!("cannot write {}", json.display()), e))
-    }
-
-    /// Every complete part in the folder.
-    fn all(&self) -> Result<Vec<StoredPart>, BatchError> {
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| io_error(self.dir.display(), e))?;
-        let mut parts = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let Some(stem) = name.strip_suffix(".json").filter(|s| !s.starts_with('.')) else {
-                continue;
-            };
-            let frames_csv = self.dir.join(format!("{stem}.frames.csv"));
-            if let Some(part) = read_part(&path).filter(|_| frames_csv.is_file()) {
-                parts.push(StoredPart { part, frames_csv });
-            }
-        }
-        Ok(parts)
     }
 }
 
@@ -196,6 +189,9 @@ pub struct RunInfo {
     pub jobs: usize,
     pub provenance: serde_json::Value,
     pub skipped: Vec<Skipped>,
+    /// The parts (file names in `parts/`, without `.json`) the tables were assembled from, in
+    /// order: a merge takes exactly these, never results left by an earlier run.
+    pub parts: Vec<String>,
 }
 
 /// Write `path` whole from `fill`, through a temporary file renamed over it.
@@ -244,14 +240,20 @@ pub fn assemble(out_dir: &Path, parts: &[StoredPart], run: &RunInfo) -> Result<(
 }
 
 /// Join the outputs of the shards of one run into `out_dir`, as one run would have written
-/// them. Refused when the folders are not shards of one run, or when an input has no result.
+/// them (key frames copied along). Refused when the folders are not the shards of one run, when
+/// an input has no result, or when `out_dir` is one of them.
 pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchError> {
     let started = std::time::Instant::now();
     let mut runs = Vec::new();
-    let mut parts: Vec<StoredPart> = Vec::new();
+    let mut parts: Vec<(StoredPart, &Path)> = Vec::new();
     for dir in shard_dirs {
-        let run_json = dir.join("run.json");
-        let run: RunInfo = std::fs::read(&run_json)
+        if dir.canonicalize().ok() == out_dir.canonicalize().ok() {
+            return Err(BatchError::Merge(format!(
+                "--out {} is one of the folders to merge; choose a new folder",
+                out_dir.display()
+            )));
+        }
+        let run: RunInfo = std::fs::read(dir.join("run.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .ok_or_else(|| {
@@ -261,12 +263,15 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
                 ))
             })?;
         let store = PartStore { dir: dir.join("parts") };
-        parts.extend(
-            store
-                .all()?
-                .into_iter()
-                .filter(|p| p.part.key.settings_id == run.settings_id),
-        );
+        for name in &run.parts {
+            let stored = store.named(name).ok_or_else(|| {
+                BatchError::Merge(format!(
+                    "{}: part {name} in run.json is missing or incomplete",
+                    dir.display()
+                ))
+            })?;
+            parts.push((stored, dir));
+        }
         runs.push(run);
     }
     let first = runs
@@ -279,23 +284,48 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
             &other.run_id[..12]
         )));
     }
-    parts.sort_by_key(|p| p.part.position);
-    parts.dedup_by_key(|p| p.part.position);
+    parts.sort_by_key(|(p, _)| p.part.position);
     let total = first.inputs_in_all_shards;
-    let missing = total - parts.iter().filter(|p| p.part.position < total).count();
-    if missing > 0 {
+    if let Some(pair) = parts.windows(2).find(|w| w[0].0.part.position == w[1].0.part.position) {
         return Err(BatchError::Merge(format!(
-            "{missing} of {total} inputs have no result in these folders (run or finish the missing shards)"
+            "{} is in two of the folders (the same shard given twice?)",
+            pair[0].0.part.input
         )));
     }
-    let mut counts = Counts {
-        inputs_found: total,
-        skipped: first.counts.skipped,
-        ..Default::default()
-    };
-    counts.failed = parts.iter().filter(|p| p.part.record_failed).count();
-    counts.measured = parts.len() - counts.failed;
+    let missing: Vec<usize> = (0..total)
+        .filter(|i| parts.binary_search_by_key(i, |(p, _)| p.part.position).is_err())
+        .collect();
+    if let Some(&first_missing) = missing.first() {
+        let which = first
+            .shard
+            .map(|s| format!(" (first missing: shard {}/{})", first_missing % s.count + 1, s.count))
+            .unwrap_or_default();
+        return Err(BatchError::Merge(format!(
+            "{} of {total} inputs have no result in these folders{which}; run or finish the missing shards",
+            missing.len()
+        )));
+    }
     std::fs::create_dir_all(out_dir).map_err(|e| io_error(format!("cannot create {}", out_dir.display()), e))?;
+    for (stored, dir) in &parts {
+        if let Some(keyframe) = &stored.part.keyframe {
+            let to = out_dir.join(keyframe);
+            if let Some(folder) = to.parent() {
+                std::fs::create_dir_all(folder).map_err(|e| io_error(folder.display(), e))?;
+            }
+            std::fs::copy(dir.join(keyframe), &to)
+                .map_err(|e| io_error(format!("cannot copy {}", keyframe.display()), e))?;
+        }
+    }
+    let parts: Vec<StoredPart> = parts.into_iter().map(|(p, _)| p).collect();
+    let failed = parts.iter().filter(|p| p.part.failed).count();
+    let counts = Counts {
+        inputs_found: total,
+        measured: parts.len() - failed,
+        failed,
+        skipped: first.counts.skipped,
+        reused: 0,
+        not_scored: 0,
+    };
     let run = RunInfo {
         tool: "posture".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -309,6 +339,7 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
         jobs: 0,
         provenance: first.provenance.clone(),
         skipped: first.skipped.clone(),
+        parts: parts.iter().map(|p| p.name.clone()).collect(),
     };
     assemble(out_dir, &parts, &run)?;
     Ok(counts)

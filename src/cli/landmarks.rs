@@ -21,7 +21,8 @@ pub struct Args {
     inputs: Vec<PathBuf>,
     #[command(flatten)]
     pipeline: PipelineArgs,
-    /// Write annotated frames (skeleton drawn over the picture) as PNG files into DIR.
+    /// Write annotated frames (skeleton drawn over the picture) as PNG files into DIR, under
+    /// each input's own path: DIR/a/photo.jpg.png, DIR/b/clip.mp4_000012.png.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
     /// Write the JSON Lines to FILE instead of standard output.
@@ -32,12 +33,6 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(output) = &args.output {
         super::refuse_output_over_input(output, args.inputs.iter().map(PathBuf::as_path))?;
-    }
-    if let Some(dir) = &args.annotate {
-        // A still's annotated copy is DIR/STEM.png: never the picture itself.
-        for input in &args.inputs {
-            super::refuse_output_over_input(&dir.join(format!("{}.png", stem(input))), [input.as_path()])?;
-        }
     }
     let mut models = args.pipeline.load_models()?;
     if let Some(dir) = &args.annotate {
@@ -58,20 +53,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(super::exit_code(failures))
 }
 
-/// The name annotated frames of `input` start with.
-fn stem(input: &Path) -> String {
-    input
-        .file_stem()
-        .map_or_else(|| "camera".into(), |s| s.to_string_lossy().into_owned())
-}
-
 fn process_input(
     input: &Path,
     args: &Args,
     models: &mut crate::pose::PoseModels,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let stem = stem(input);
     let label = input.display().to_string();
     let settings = args.pipeline.settings();
     let each = |frame: &crate::frames::Frame, result: &crate::pose::PoseFrame, is_still: bool| {
@@ -79,12 +66,15 @@ fn process_input(
         if let (Some(dir), Some(pose)) = (&args.annotate, &result.pose) {
             let mut img = frame.image.clone();
             annotate::draw_pose(&mut img, pose);
-            let name = if is_still {
-                format!("{stem}.png")
+            let suffix = if is_still {
+                ".png".to_string()
             } else {
-                format!("{stem}_{:06}.png", frame.index)
+                format!("_{:06}.png", frame.index)
             };
-            let path = dir.join(name);
+            let path = dir.join(crate::output::mirrored(input, &suffix));
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+            }
             img.save(&path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }

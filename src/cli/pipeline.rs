@@ -94,6 +94,7 @@ impl PipelineArgs {
                 .clone()
                 .unwrap_or_else(crate::pose::runtime::default_models_dir),
             threads: self.threads.unwrap_or(2) as usize,
+            decoder_threads: 0,
             stride: self.stride,
             subject: self.subject,
             smoothing: self.smoothing,

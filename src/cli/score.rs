@@ -22,8 +22,10 @@ input's result is kept in DIR/parts/ as soon as it is complete: the same command
 scored with the same settings (same path, size and modification time) and scores the rest; --force scores all \
 again.\n\nCtrl-C or SIGTERM stops after the frames in progress: inputs not finished are not kept (run the command \
 again to finish them), the tables are written for the rest.\n\nSharding: --shard K/N scores every N-th input of the \
-sorted list from the K-th; `posture score --merge --out DIR SHARD_DIR...` joins the shards' folders into one \
-(docs/batch.md).\n\nExit status: 1 when an input failed; 130 after Ctrl-C, 143 after SIGTERM."
+input list (the arguments in order, each folder's files sorted by path) from the K-th; `posture score --merge --out DIR SHARD_DIR...` joins the shards' folders into one \
+(docs/batch.md).\n\nExit status: 0 when every input has a result; 3 when the tables are written and some inputs \
+failed (their rows say why; a picture with nobody in it counts, as with measure); 1 when the run itself failed; 130 \
+after Ctrl-C, 143 after SIGTERM."
 )]
 pub struct Args {
     /// Files or folders to score (with --merge: the shards' output folders).
@@ -39,10 +41,10 @@ pub struct Args {
     #[arg(long)]
     force: bool,
     /// Score only the K-th of N parts of the input list (for several machines).
-    #[arg(long, value_name = "K/N", value_parser = Shard::parse, conflicts_with = "merge")]
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     shard: Option<Shard>,
     /// Join the output folders of the shards of one run (given as INPUT) into --out.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["shard", "jobs", "force", "keyframes", "baseline"])]
     merge: bool,
     /// Also write, for each input with a reading, the frame nearest its median with the
     /// subject and the angle drawn (DIR/keyframes/, one PNG each, named after the input's path).
@@ -69,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             counts.measured,
             counts.failed
         );
-        return Ok(super::exit_code(counts.failed));
+        return Ok(exit_status(&counts));
     }
     if let Some(input) = args
         .inputs
@@ -79,6 +81,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!(
             "{}: score reads files and folders; measure a camera with `posture measure camera:N --duration SECONDS`",
             input.display()
+        );
+    }
+    let p = &args.options.pipeline;
+    if p.replay || p.resolution.is_some() || p.fps.is_some() {
+        anyhow::bail!(
+            "--replay, --resolution and --fps are for cameras and live replays; score reads every frame of each file"
         );
     }
     let inputs = args.inputs.iter().chain(&args.baseline).map(PathBuf::as_path);
@@ -95,7 +103,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         |j| j as usize,
     );
     let mut pipeline = args.options.pipeline.settings();
+    // One thread of each kind per job: the jobs use the cores (results do not depend on it).
     pipeline.threads = args.options.pipeline.threads.unwrap_or(1) as usize;
+    pipeline.decoder_threads = 1;
     let settings = BatchSettings {
         pipeline,
         assess: args.options.settings(),
@@ -145,12 +155,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if counts.not_scored > 0 && stop_requested() {
         eprintln!("posture: run the same command again to score the rest");
     }
-    Ok(super::exit_code(counts.failed))
+    Ok(exit_status(&counts))
+}
+
+/// Exit status 3 when the tables are written but some inputs failed (their rows say why), so
+/// that a cluster job can tell it from a run that failed (1).
+const SOME_INPUTS_FAILED: u8 = 3;
+
+fn exit_status(counts: &batch::Counts) -> ExitCode {
+    if counts.failed > 0 {
+        ExitCode::from(SOME_INPUTS_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// The progress bar (on a terminal, unless quiet) and the one-line errors.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
+    /// Without a terminal (a log file, a cluster job), a line per input instead of the bar.
+    log_lines: bool,
     inputs_total: usize,
     inputs_done: usize,
     frames: u64,
@@ -169,6 +193,7 @@ impl Progress {
             bar
         });
         let progress = Progress {
+            log_lines: !quiet && bar.is_none(),
             bar,
             inputs_total: plan.inputs.len(),
             inputs_done: 0,
@@ -205,6 +230,13 @@ impl Progress {
                 error,
             } => {
                 self.frames += frames;
+                if self.log_lines {
+                    eprintln!(
+                        "posture: [{}/{}] {input}: {frames} frame(s)",
+                        self.inputs_done + 1,
+                        self.inputs_total
+                    );
+                }
                 if let Some(e) = error {
                     // Most errors already start with the input's name.
                     let line = if e.contains(&input) { e } else { format!("{input}: {e}") };

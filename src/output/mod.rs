@@ -6,7 +6,26 @@ pub mod measure;
 pub mod table;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+/// Where a file made from `input` goes inside an output folder: the input's own path, made
+/// relative (its root dropped, `..` made `_up_`), with `suffix` added to its name. Inputs with
+/// one file name in different folders (`a/photo.jpg`, `b/photo.jpg`) get different files, and
+/// the file can never be the input itself (its name gains the suffix).
+pub fn mirrored(input: &Path, suffix: &str) -> PathBuf {
+    let mut path = PathBuf::new();
+    for component in input.components() {
+        match component {
+            Component::Normal(name) => path.push(name),
+            Component::ParentDir => path.push("_up_"),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(suffix);
+    path.set_file_name(name);
+    path
+}
 
 /// The temporary file that [`write_replacing`] writes beside `path` before renaming it: hidden,
 /// and named by process so that two runs never share one.
@@ -53,6 +72,27 @@ pub fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn inputs_with_one_file_name_in_different_folders_are_mirrored_apart() {
+        let a = super::mirrored(Path::new("a/photo.jpg"), ".png");
+        let b = super::mirrored(Path::new("b/photo.jpg"), ".png");
+        let c = super::mirrored(Path::new("a/photo.png"), ".png");
+        assert_eq!(a, PathBuf::from("a/photo.jpg.png"));
+        assert!(a != b && a != c && b != c);
+    }
+
+    #[test]
+    fn mirrored_paths_stay_inside_the_output_folder() {
+        assert_eq!(
+            super::mirrored(Path::new("/data/../clips/./x.mp4"), "_000001.png"),
+            PathBuf::from("data/_up_/clips/x.mp4_000001.png")
+        );
+        assert_eq!(
+            super::mirrored(Path::new("../x.mp4"), ".png"),
+            PathBuf::from("_up_/x.mp4.png")
+        );
+    }
+
     use super::*;
 
     fn names_in(dir: &Path) -> Vec<String> {

@@ -114,14 +114,14 @@ pub fn summary_columns() -> Vec<&'static str> {
         "reason",
         "other_people_most",
         "other_people_s",
-        "interrupted",
         "error",
+        "keyframe",
     ]);
     columns
 }
 
-/// The `summary.csv` row of one input's record (no header).
-pub fn summary_row(record: &MeasureRecord) -> Vec<u8> {
+/// The `summary.csv` row of one input's record (no header), with its key frame's path.
+pub fn summary_row(record: &MeasureRecord, keyframe: Option<&std::path::Path>) -> Vec<u8> {
     let ci = record.ci95.as_ref().and_then(|c| c.cva_deg);
     let cva_change = record
         .change_from_baseline
@@ -158,8 +158,8 @@ pub fn summary_row(record: &MeasureRecord) -> Vec<u8> {
         reason_cell(record.reason).to_string(),
         record.other_people.most_at_once.to_string(),
         format!("{:.1}", record.other_people.seconds),
-        record.interrupted.to_string(),
         record.error.clone().unwrap_or_default(),
+        keyframe.map_or(String::new(), |k| k.display().to_string()),
     ]);
     csv_bytes([row])
 }

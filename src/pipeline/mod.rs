@@ -46,6 +46,8 @@ pub struct PipelineSettings {
     pub models_dir: PathBuf,
     /// ONNX Runtime intra-op threads per model (results do not depend on it).
     pub threads: usize,
+    /// FFmpeg's decoding threads per video (0: FFmpeg's choice, from the machine's cores).
+    pub decoder_threads: usize,
     /// Read every Nth video frame.
     pub stride: u32,
     /// Pixel position of the subject when tracking starts; the largest person when `None`.
@@ -69,6 +71,7 @@ impl Default for PipelineSettings {
             model: LandmarkVariant::Lite,
             models_dir: crate::pose::runtime::default_models_dir(),
             threads: 1,
+            decoder_threads: 0,
             stride: 1,
             subject: None,
             smoothing: SmoothingChoice::Measure,
@@ -135,7 +138,7 @@ impl PipelineSettings {
         let options = OpenOptions {
             video: VideoOptions {
                 stride: self.stride,
-                decoder_threads: 0,
+                decoder_threads: self.decoder_threads,
             },
             replay: self.replay,
         };
@@ -200,9 +203,39 @@ pub fn for_each_frame<E: From<InputError>>(
     frame_loop(input, settings, models, stop, each, &mut stats).map(|()| stats)
 }
 
+/// [`for_each_frame`] over a source the caller opened: a camera it set up, frames it alters
+/// (a robustness test adds noise), a replay. `label` names the input in errors.
+pub fn for_each_frame_of<E: From<InputError>>(
+    source: Box<dyn FrameSource>,
+    label: &str,
+    settings: &PipelineSettings,
+    models: &mut PoseModels,
+    stop: &dyn Fn() -> bool,
+    each: impl FnMut(&Frame, &PoseFrame, bool) -> Result<(), E>,
+) -> Result<LoopStats, E> {
+    let mut stats = LoopStats::default();
+    source_loop(source, label, settings, models, stop, each, &mut stats).map(|()| stats)
+}
+
 /// [`for_each_frame`], counting into `stats` whether or not it ends in an error.
 fn frame_loop<E: From<InputError>>(
     input: &Path,
+    settings: &PipelineSettings,
+    models: &mut PoseModels,
+    stop: &dyn Fn() -> bool,
+    each: impl FnMut(&Frame, &PoseFrame, bool) -> Result<(), E>,
+    stats: &mut LoopStats,
+) -> Result<(), E> {
+    let started = std::time::Instant::now();
+    let source = settings.open_input(input);
+    stats.seconds = started.elapsed().as_secs_f64();
+    let label = input.display().to_string();
+    source_loop(source?, &label, settings, models, stop, each, stats)
+}
+
+fn source_loop<E: From<InputError>>(
+    mut source: Box<dyn FrameSource>,
+    label: &str,
     settings: &PipelineSettings,
     models: &mut PoseModels,
     stop: &dyn Fn() -> bool,
@@ -210,7 +243,6 @@ fn frame_loop<E: From<InputError>>(
     stats: &mut LoopStats,
 ) -> Result<(), E> {
     let started = std::time::Instant::now();
-    let mut source = settings.open_input(input)?;
     stats.is_still = source.is_still();
     let mut tracker = settings.tracker(stats.is_still);
     let mut bad_frames = Vec::new();
@@ -240,7 +272,7 @@ fn frame_loop<E: From<InputError>>(
         stats.frames += 1;
         stats.frames_with_person += u64::from(result.pose.is_some());
     };
-    stats.seconds = started.elapsed().as_secs_f64();
+    stats.seconds += started.elapsed().as_secs_f64();
     result?;
     if let Some(first) = bad_frames.first() {
         return Err(InputError::BadFrames {
@@ -250,7 +282,7 @@ fn frame_loop<E: From<InputError>>(
         .into());
     }
     if stats.frames == 0 {
-        let input = input.display().to_string();
+        let input = label.to_string();
         return Err(if stats.interrupted {
             InputError::InterruptedBeforeFirst { input }
         } else {
