@@ -190,6 +190,8 @@ impl Progress {
                 indicatif::ProgressStyle::with_template("{bar:30} {msg} [{elapsed_precise}, {eta} left]")
                     .expect("valid template"),
             );
+            // The clock and the time left move between inputs too (a long clip takes minutes).
+            bar.enable_steady_tick(std::time::Duration::from_millis(500));
             bar
         });
         let progress = Progress {
