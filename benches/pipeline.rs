@@ -11,6 +11,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use posture::frames::{open_file, Frame, OpenOptions, VideoOptions};
+use posture::pipeline::{for_each_frame_of, InputError, PipelineSettings};
 use posture::pose::landmarks::decode;
 use posture::pose::{runtime, LandmarkVariant, PoseModels, SessionOptions, Tracker, TrackerConfig};
 use std::path::{Path, PathBuf};
@@ -164,12 +165,13 @@ fn end_to_end(c: &mut Criterion) {
     each_config(|id, threads, m| {
         g.bench_function(id, |b| {
             b.iter(|| {
-                let mut source = open_clip(threads);
-                let mut tracker = Tracker::new(TrackerConfig::default());
-                let mut poses = 0;
-                while let Some(f) = source.next_frame() {
-                    poses += usize::from(tracker.process(m, &f.expect("decodes")).unwrap().pose.is_some());
-                }
+                // The library's frame loop, with the models (and their threads) loaded above.
+                let settings = PipelineSettings::default();
+                let stats = for_each_frame_of(open_clip(threads), "clip", &settings, m, &|| false, |_, _, _| {
+                    Ok::<(), InputError>(())
+                })
+                .expect("the clip is read");
+                let poses = stats.frames_with_person;
                 // A pose in most frames: the subject is tracked, not re-detected from nothing.
                 assert!(poses > 100, "pose in only {poses} frames");
             })

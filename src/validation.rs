@@ -13,14 +13,13 @@
 
 use crate::assess::baseline::{front_comparison, FrontComparison};
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
-use crate::frames::{open_file, OpenOptions};
 use crate::measures::geometry::{elevation_deg, Facing, PointPx};
 use crate::measures::neck::NeckBand;
 use crate::measures::side::NearSide;
 use crate::measures::{
     judged_trunk_lean_deg, measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures,
 };
-use crate::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
+use crate::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions};
 use std::path::Path;
 
 /// Append one line (or an empty one) to the report.
@@ -70,6 +69,24 @@ impl Scene {
 /// to set them: they test it. The fixed-camera groups before them (s390-s443) set it.
 pub const FRONT_RULE_HELD_OUT_FROM: u32 = 444;
 
+/// The subject's pose in a picture, read by the library's frame loop as `posture measure` reads
+/// it, and the picture's size.
+pub fn pose_of_picture(path: &Path, models: &mut PoseModels) -> (Option<Pose>, (u32, u32)) {
+    let mut found = None;
+    crate::pipeline::for_each_frame(
+        path,
+        &crate::pipeline::PipelineSettings::default(),
+        models,
+        &|| false,
+        |frame, result, _| {
+            found = Some((result.pose.clone(), (frame.image.width(), frame.image.height())));
+            Ok::<(), crate::pipeline::InputError>(())
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    found.expect("a picture has a frame")
+}
+
 fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth.json")).expect("json");
@@ -97,13 +114,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             .next()
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        let mut source = open_file(&dir.join(str_of("file")), &OpenOptions::default()).expect("render");
-        let frame = source.next_frame().expect("a frame").expect("decodes");
-        let mut tracker = Tracker::new(TrackerConfig {
-            mode: TrackingMode::Stills,
-            ..Default::default()
-        });
-        let pose = tracker.process(&mut models, &frame).expect("pose").pose;
+        let (pose, size) = pose_of_picture(&dir.join(str_of("file")), &mut models);
         scenes.push(Scene {
             id,
             number,
@@ -124,7 +135,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             },
             facing: if facing_left { Facing::Left } else { Facing::Right },
             pose,
-            size: (frame.image.width(), frame.image.height()),
+            size,
         });
     }
     scenes

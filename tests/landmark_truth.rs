@@ -6,12 +6,11 @@
 
 mod common;
 use common::*;
-use posture::frames::{open_file, OpenOptions};
 use posture::measures::geometry::{Facing, PointPx};
 use posture::measures::neck::neck_outline_c7;
 use posture::measures::side::NearSide;
 use posture::measures::{measure_frame, Correction, MeasureSettings};
-use posture::pose::{LandmarkVariant, PoseModels, SessionOptions, Tracker, TrackerConfig, TrackingMode};
+use posture::pose::{LandmarkVariant, PoseModels, SessionOptions};
 use serde_json::Value;
 
 fn px(v: &Value) -> PointPx {
@@ -46,14 +45,7 @@ fn the_ear_and_c7_fall_near_the_true_tragus_and_c7() {
     let (mut ear_err, mut c7_err) = (Vec::new(), Vec::new());
     for s in &scenes {
         let path = fixture(&format!("renders/{}", s["file"].as_str().unwrap()));
-        let mut source = open_file(&path, &OpenOptions::default()).expect("render opens");
-        let frame = source.next_frame().expect("a frame").expect("decodes");
-        let mut tracker = Tracker::new(TrackerConfig {
-            mode: TrackingMode::Stills,
-            ..Default::default()
-        });
-        let pose = tracker.process(&mut models, &frame).expect("pipeline runs").pose;
-        let size = (frame.image.width(), frame.image.height());
+        let (pose, size) = posture::validation::pose_of_picture(&path, &mut models);
         let Some(pose) = pose.filter(|p| measure_frame(Some(p), size, &settings).side.is_ok()) else {
             continue;
         };
