@@ -11,6 +11,7 @@ pub mod batch;
 pub mod cli;
 pub mod frames;
 pub mod measures;
+pub mod monitor;
 pub mod output;
 pub mod pipeline;
 pub mod pose;

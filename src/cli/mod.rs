@@ -7,6 +7,7 @@ mod landmarks;
 mod measure;
 mod pipeline;
 mod score;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     /// Score folders of clips and photos: per-frame and per-input tables (CSV, JSON Lines), in
     /// parallel, resumable.
     Score(score::Args),
+    /// Watch a camera (or a video played as one) and flag forward head when it persists.
+    Watch(watch::Args),
     /// Record a personal baseline from upright input, for `measure --baseline`.
     Calibrate(calibrate::Args),
     /// Body landmarks for every frame of each input, as JSON Lines.
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
     let result = interrupt::install().and_then(|()| match cli.command {
         Command::Measure(args) => measure::run(args),
         Command::Score(args) => score::run(args),
+        Command::Watch(args) => watch::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),

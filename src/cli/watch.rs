@@ -1,0 +1,147 @@
+//! `posture watch`: the live desk check.
+
+use super::pipeline::{stop_requested, PipelineArgs};
+use crate::assess::baseline::Baseline;
+use crate::assess::Thresholds;
+use crate::measures::MeasureSettings;
+use crate::monitor::{self, Calibration, EventBody, EventRecord, WatchSettings};
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "SOURCE: camera:N (default camera:0) or a video file, played at real-time pace as a camera \
+would deliver it (frames that arrive while the model is busy are dropped); with --fast a file is read as fast as \
+possible and its own timestamps are the clock.\n\nA side camera gives the craniovertebral angle; a front camera \
+needs a baseline (--baseline FILE from `posture calibrate`, or --calibrate SECONDS: sit upright at the start). \
+Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
+(nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
+Lines: t_s, event (status at least once a second, calibrated, alert_start, alert_end, away, back) and its fields. \
+Ctrl-C ends the watch (exit status 130)."
+)]
+pub struct Args {
+    /// camera:N or a video file.
+    #[arg(default_value = "camera:0", value_name = "SOURCE")]
+    source: PathBuf,
+    /// A baseline from `posture calibrate` (same camera and place).
+    #[arg(long, value_name = "FILE", conflicts_with = "calibrate")]
+    baseline: Option<PathBuf>,
+    /// Record the baseline from the first SECONDS of usable frames (sit upright).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    calibrate: Option<f64>,
+    /// Frames analysed a second while nothing is pending (more while an alert is pending,
+    /// fewer while nobody is there).
+    #[arg(long, default_value = "4", value_parser = parse_fps)]
+    fps: f64,
+    /// Write the events as JSON Lines to FILE, or to standard output with -.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+    /// Read a file as fast as possible, its timestamps as the clock (for tests and replays).
+    #[arg(long)]
+    fast: bool,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 1.0 && *v <= 600.0)
+        .ok_or_else(|| format!("'{s}' is not a calibration time in seconds between 1 and 600"))
+}
+
+fn parse_fps(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.5 && *v <= 30.0)
+        .ok_or_else(|| format!("'{s}' is not a rate between 0.5 and 30 frames a second"))
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let is_camera = args.source.to_str().is_some_and(|s| s.starts_with("camera:"));
+    if args.fast && is_camera {
+        anyhow::bail!("--fast reads a file as fast as possible; a camera runs in real time");
+    }
+    if let Some(events) = args.events.as_ref().filter(|e| e.as_os_str() != "-") {
+        super::refuse_output_over_input(events, [args.source.as_path()])?;
+    }
+    let calibration = match (&args.baseline, args.calibrate) {
+        (Some(path), _) => Calibration::Given(Baseline::load(path)?),
+        (None, Some(seconds)) => Calibration::Record { seconds },
+        (None, None) => Calibration::None,
+    };
+    let mut pipeline = args.pipeline.settings();
+    // A few frames a second need no second thread: one of each kind costs less CPU in all.
+    pipeline.threads = args.pipeline.threads.unwrap_or(1) as usize;
+    pipeline.decoder_threads = 1;
+    // A file without --fast plays as a camera: real-time pace, late frames dropped.
+    pipeline.replay = !args.fast && !is_camera;
+    let settings = WatchSettings {
+        pipeline,
+        measure: MeasureSettings::default(),
+        thresholds: Thresholds::default(),
+        judge: Default::default(),
+        policy: Default::default(),
+        fps: args.fps,
+    };
+    let mut models = settings.pipeline.load_models()?;
+    let source = settings.pipeline.open_input(&args.source)?;
+    let mut events: Option<Box<dyn Write>> = match &args.events {
+        Some(p) if p.as_os_str() == "-" => Some(Box::new(std::io::stdout().lock())),
+        Some(p) => Some(Box::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let mut write_error = None;
+    let label = args.source.display().to_string();
+    let summary = monitor::watch(
+        source,
+        &label,
+        &settings,
+        calibration,
+        &mut models,
+        &stop_requested,
+        |event| {
+            if let Some(line) = terminal_line(event) {
+                eprintln!("posture: {line}");
+            }
+            if let Some(out) = events.as_mut() {
+                // A line at a time, flushed: a killed watch keeps every event it wrote.
+                let written = serde_json::to_writer(&mut *out, event)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"))
+                    .and_then(|()| out.flush());
+                if let Err(e) = written {
+                    write_error.get_or_insert(e);
+                }
+            }
+        },
+    )?;
+    if let Some(e) = write_error {
+        anyhow::bail!("cannot write events: {e}");
+    }
+    eprintln!(
+        "posture: watched {:.0} s, {} frame(s) analysed, {} alert(s)",
+        summary.seconds, summary.frames_analysed, summary.alerts
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the terminal shows of an event: the moments that matter, not every status.
+fn terminal_line(event: &EventRecord) -> Option<String> {
+    let at = format!("{:02}:{:02}", (event.t_s / 60.0) as u64, (event.t_s % 60.0) as u64);
+    let text = match &event.body {
+        EventBody::Calibrated { view, frames } => {
+            format!("baseline recorded ({}, {frames} frames)", view.as_str())
+        }
+        EventBody::AlertStart { .. } => "forward head for a while: sit back and lift your head".into(),
+        EventBody::AlertEnd { .. } => "posture good again".into(),
+        EventBody::Away => "nobody in view".into(),
+        EventBody::Back => "back in view".into(),
+        EventBody::Snoozed { .. } | EventBody::Paused | EventBody::Resumed | EventBody::Status { .. } => return None,
+    };
+    Some(format!("{at} {text}"))
+}

@@ -1,0 +1,14 @@
+//! The live desk check (`posture watch`): frames from a camera (or a file played as one) go
+//! through the library's frame loop at a low rate, each analysed frame is judged over a short
+//! window ([`judge`]), and a pure state machine decides when to alert ([`policy`]). What it
+//! says goes out as events; the caller writes them (JSON Lines, a terminal line).
+//!
+//! Stages, each testable alone: [`sampling`] (which frames to analyse) -> pose and measures
+//! (the pipeline) -> [`judge`] (a level over the window) -> [`policy`] (alerts) -> events.
+
+pub mod judge;
+pub mod policy;
+pub mod sampling;
+mod watch;
+
+pub use watch::{watch, Calibration, EventBody, EventRecord, WatchSettings, WatchSummary};

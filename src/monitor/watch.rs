@@ -1,0 +1,220 @@
+//! The live loop: frames in, events out.
+
+use super::judge::{Judge, JudgeSettings, Reading};
+use super::policy::{AlertPolicy, Change, EndReason, PolicySettings, State};
+use super::sampling::{rate_fps, Sampled};
+use crate::assess::baseline::Baseline;
+use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
+use crate::frames::FrameSource;
+use crate::measures::{measure_frame, MeasureSettings, Reason, View};
+use crate::pipeline::{for_each_frame_of, InputError, PipelineSettings};
+use crate::pose::PoseModels;
+use std::cell::Cell;
+use std::rc::Rc;
+
+#[derive(Debug, Clone)]
+pub struct WatchSettings {
+    pub pipeline: PipelineSettings,
+    pub measure: MeasureSettings,
+    pub thresholds: Thresholds,
+    pub judge: JudgeSettings,
+    pub policy: PolicySettings,
+    /// Frames analysed a second while nothing is pending.
+    pub fps: f64,
+}
+
+/// How the baseline is had: given, or recorded from the first seconds of usable frames.
+#[derive(Debug, Clone)]
+pub enum Calibration {
+    None,
+    Given(Baseline),
+    Record { seconds: f64 },
+}
+
+/// One event: when (seconds since the start; media time for a file) and what.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EventRecord {
+    pub t_s: f64,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    ForwardHead,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventBody {
+    Status {
+        view: View,
+        cva_deg: Option<f32>,
+        forward_head: Option<ForwardHead>,
+        looking_down: Option<bool>,
+        reason: Option<Reason>,
+        state: State,
+    },
+    Calibrated {
+        view: View,
+        frames: usize,
+    },
+    AlertStart {
+        kind: AlertKind,
+    },
+    AlertEnd {
+        kind: AlertKind,
+        reason: EndReason,
+    },
+    Away,
+    Back,
+    Snoozed {
+        until_s: f64,
+    },
+    Paused,
+    Resumed,
+}
+
+impl EventBody {
+    fn of(change: Change) -> EventBody {
+        match change {
+            Change::AlertStart => EventBody::AlertStart {
+                kind: AlertKind::ForwardHead,
+            },
+            Change::AlertEnd { reason } => EventBody::AlertEnd {
+                kind: AlertKind::ForwardHead,
+                reason,
+            },
+            Change::Away => EventBody::Away,
+            Change::Back => EventBody::Back,
+            Change::Snoozed { until_s } => EventBody::Snoozed { until_s },
+            Change::Paused => EventBody::Paused,
+            Change::Resumed => EventBody::Resumed,
+        }
+    }
+}
+
+/// What a watch did, for its last line.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WatchSummary {
+    pub frames_analysed: u64,
+    pub alerts: usize,
+    pub seconds: f64,
+}
+
+/// Status events come at least this often.
+const STATUS_EVERY_S: f64 = 1.0;
+
+/// Records a baseline from the first seconds of usable frames.
+struct Recorder {
+    seconds: f64,
+    frames: Vec<TimedMeasure>,
+    first_s: Option<f64>,
+}
+
+impl Recorder {
+    /// Add a frame; the baseline once enough usable time is recorded.
+    fn add(&mut self, t_s: f64, measure: crate::measures::FrameMeasure, thresholds: &Thresholds) -> Option<Baseline> {
+        if measure.side.is_err() && measure.front.is_err() {
+            return None;
+        }
+        let first = *self.first_s.get_or_insert(t_s);
+        self.frames.push(TimedMeasure {
+            timestamp_ms: t_s * 1000.0,
+            is_still: false,
+            measure,
+        });
+        if t_s - first < self.seconds {
+            return None;
+        }
+        let summary = summarize(&self.frames, ViewChoice::Auto, thresholds);
+        Baseline::from_summary(&summary, vec!["watch".into()]).ok()
+    }
+}
+
+/// Watch `source` until it ends or `stop` says so, handing each event to `emit`.
+pub fn watch(
+    source: Box<dyn FrameSource>,
+    label: &str,
+    settings: &WatchSettings,
+    calibration: Calibration,
+    models: &mut PoseModels,
+    stop: &dyn Fn() -> bool,
+    mut emit: impl FnMut(&EventRecord),
+) -> Result<WatchSummary, InputError> {
+    let fps = Rc::new(Cell::new(settings.fps));
+    let sampled = Sampled::new(source, fps.clone());
+    let (baseline, mut recorder) = match calibration {
+        Calibration::None => (None, None),
+        Calibration::Given(b) => (Some(b), None),
+        Calibration::Record { seconds } => (
+            None,
+            Some(Recorder {
+                seconds,
+                frames: Vec::new(),
+                first_s: None,
+            }),
+        ),
+    };
+    let mut judge = Judge::new(settings.judge, settings.thresholds, baseline);
+    let mut policy = AlertPolicy::new(settings.policy);
+    let mut summary = WatchSummary::default();
+    let mut last_status_s: Option<f64> = None;
+    let mut last_state = policy.state();
+    for_each_frame_of(
+        Box::new(sampled),
+        label,
+        &settings.pipeline,
+        models,
+        stop,
+        |frame, pose, _| {
+            // Milliseconds are enough, and keep the events free of float noise.
+            let t_s = (frame.timestamp_ms).round() / 1000.0;
+            let size = (frame.image.width(), frame.image.height());
+            let measure = measure_frame(pose.pose.as_ref(), size, &settings.measure);
+            summary.frames_analysed += 1;
+            summary.seconds = t_s;
+            if let Some(r) = recorder.as_mut() {
+                if let Some(baseline) = r.add(t_s, measure, &settings.thresholds) {
+                    emit(&EventRecord {
+                        t_s,
+                        body: EventBody::Calibrated {
+                            view: baseline.view,
+                            frames: baseline.frames_used,
+                        },
+                    });
+                    judge.set_baseline(baseline);
+                    recorder = None;
+                }
+            }
+            let reading: Reading = judge.judge(t_s, &measure);
+            for change in policy.observe(t_s, reading.level) {
+                summary.alerts += usize::from(change == Change::AlertStart);
+                emit(&EventRecord {
+                    t_s,
+                    body: EventBody::of(change),
+                });
+            }
+            let state = policy.state();
+            if state != last_state || last_status_s.is_none_or(|last| t_s - last >= STATUS_EVERY_S) {
+                emit(&EventRecord {
+                    t_s,
+                    body: EventBody::Status {
+                        view: reading.view,
+                        cva_deg: reading.cva_deg.map(|c| (c * 10.0).round() / 10.0),
+                        forward_head: reading.forward_head,
+                        looking_down: reading.looking_down,
+                        reason: reading.reason,
+                        state,
+                    },
+                });
+                last_status_s = Some(t_s);
+                last_state = state;
+            }
+            fps.set(rate_fps(state, settings.fps));
+            Ok::<(), InputError>(())
+        },
+    )?;
+    Ok(summary)
+}

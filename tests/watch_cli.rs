@@ -1,0 +1,152 @@
+//! `posture watch --fast` on a clip built from one fixed-camera group of front renders (never
+//! used to tune the front rule): upright 20 s (the baseline is recorded from its first 10 s),
+//! forward head 40 s, upright 30 s, looking down 35 degrees 30 s. The alert starts within the
+//! onset delay plus 10 s of the forward head, ends after it, and never fires for looking down.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn render(id: &str) -> PathBuf {
+    let dir = fixture("renders");
+    names_in(&dir)
+        .into_iter()
+        .find(|n| n.starts_with(id) && n.ends_with(".jpg"))
+        .map(|n| dir.join(n))
+        .unwrap_or_else(|| panic!("no render {id}"))
+}
+
+/// A 5 fps clip showing each render for its seconds, in order.
+fn clip_of(dir: &Path, parts: &[(&str, u32)]) -> PathBuf {
+    let mut list = String::new();
+    for (id, seconds) in parts {
+        list.push_str(&format!("file '{}'\nduration {seconds}\n", render(id).display()));
+    }
+    // The concat format holds the last picture only if it is named once more.
+    list.push_str(&format!("file '{}'\n", render(parts.last().unwrap().0).display()));
+    let list_path = dir.join("list.txt");
+    std::fs::write(&list_path, list).unwrap();
+    let clip = dir.join("desk.mkv");
+    ffmpeg(
+        &[
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            list_path.to_str().unwrap(),
+            "-vf",
+            "fps=5",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "3",
+            "-pix_fmt",
+            "yuvj420p",
+        ],
+        &clip,
+    );
+    clip
+}
+
+fn events(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad event line {l}: {e}")))
+        .collect()
+}
+
+fn times_of(events: &[Value], kind: &str) -> Vec<f64> {
+    events
+        .iter()
+        .filter(|e| e["event"] == kind)
+        .map(|e| e["t_s"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
+    let dir = tempfile::tempdir().unwrap();
+    // Male, camera above the eyes (s453 group): upright, severe forward head, upright again,
+    // looking down 35 degrees.
+    let clip = clip_of(dir.path(), &[("s453", 20), ("s457", 40), ("s454", 30), ("s460", 30)]);
+    let log = dir.path().join("events.jsonl");
+    let out = posture(&[
+        "watch",
+        clip.to_str().unwrap(),
+        "--fast",
+        "--calibrate",
+        "10",
+        "--events",
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = events(&log);
+    assert!(!events.is_empty());
+    for e in &events {
+        assert!(e["t_s"].is_number() && e["event"].is_string(), "{e}");
+    }
+
+    let calibrated = times_of(&events, "calibrated");
+    assert_eq!(calibrated.len(), 1, "{events:?}");
+    assert!(calibrated[0] <= 12.0, "baseline recorded at {}", calibrated[0]);
+
+    let starts = times_of(&events, "alert_start");
+    let ends = times_of(&events, "alert_end");
+    assert_eq!(starts.len(), 1, "one alert: {starts:?}");
+    // Forward head from 20 s: the alert within the 20 s onset plus 10 s.
+    assert!((20.0..=50.0).contains(&starts[0]), "alert at {}", starts[0]);
+    // It ends once upright again (from 60 s), and before the looking down (from 90 s).
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    assert!((60.0..90.0).contains(&ends[0]), "alert ended at {}", ends[0]);
+    let end = events.iter().find(|e| e["event"] == "alert_end").unwrap();
+    assert_eq!(end["reason"], "corrected");
+
+    // Looking down (90-120 s) is seen as looking down, never as forward head.
+    let looking_down: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "status" && e["t_s"].as_f64().unwrap() > 95.0)
+        .collect();
+    assert!(!looking_down.is_empty());
+    assert!(
+        looking_down.iter().all(|e| e["forward_head"] != "forward"),
+        "{looking_down:?}"
+    );
+    assert!(
+        looking_down.iter().any(|e| e["looking_down"] == true),
+        "{looking_down:?}"
+    );
+
+    // A status at least once a second, to the end of the clip.
+    let status = times_of(&events, "status");
+    assert!(status.windows(2).all(|w| w[1] - w[0] <= 1.0 + 0.25), "{status:?}");
+    assert!(*status.last().unwrap() >= 119.0);
+    let text = stderr(&out);
+    assert!(text.contains("1 alert(s)"), "{text}");
+}
+
+#[test]
+fn a_front_camera_without_a_baseline_never_alerts_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_of(dir.path(), &[("s453", 5), ("s457", 30)]);
+    let out = posture(&["watch", clip.to_str().unwrap(), "--fast", "--events", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = records(&out);
+    assert!(times_of(&events, "alert_start").is_empty());
+    let status: Vec<&Value> = events.iter().filter(|e| e["event"] == "status").collect();
+    assert!(status.len() >= 30);
+    assert!(status.iter().all(|e| e["reason"] == "no_baseline"), "{status:?}");
+}
+
+#[test]
+fn watch_refuses_what_it_cannot_do_in_one_line() {
+    let out = posture(&["watch", "camera:0", "--fast"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--fast reads a file"), "{}", stderr(&out));
+    let out = posture(&["watch", "missing.mp4", "--fast"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("missing.mp4") && err.lines().count() == 1, "{err}");
+}
