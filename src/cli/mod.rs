@@ -12,10 +12,14 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
+/// The package version and the git commit it was built from ("unknown" outside a checkout;
+/// see build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("POSTURE_GIT_COMMIT"), ")");
+
 #[derive(Parser)]
 #[command(
     name = "posture",
-    version,
+    version = VERSION,
     about = "Webcam-based posture analysis: clinical posture measures from BlazePose body landmarks",
     long_about = "Webcam-based posture analysis.\n\nRuns MediaPipe's BlazePose (converted to ONNX, shipped in models/) on images, video \
 files and cameras, and turns the landmarks into posture measures with their uncertainty. Needs ONNX Runtime 1.31.1: \
