@@ -22,9 +22,10 @@ fn main() {
         .then(|| git(&manifest, &["rev-parse", "--short", "HEAD"]))
         .flatten();
     if commit.is_some() {
-        // A new commit moves the branch's ref, a checkout moves HEAD; a worktree keeps HEAD
-        // apart from the refs, so git says where each lives.
-        let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+        // A new commit moves the branch's ref, a checkout moves HEAD, and both append to the
+        // HEAD reflog (which also catches a ref that was packed and had no file of its own);
+        // a worktree keeps HEAD apart from the refs, so git says where each lives.
+        let mut watched = vec!["HEAD".to_owned(), "logs/HEAD".to_owned(), "packed-refs".to_owned()];
         watched.extend(git(&manifest, &["symbolic-ref", "-q", "HEAD"]));
         for name in watched {
             // Only files that exist: cargo reruns the script on every build for a missing one.
