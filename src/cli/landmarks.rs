@@ -25,7 +25,7 @@ pub struct Args {
     /// each input's own path: DIR/a/photo.jpg.png, DIR/b/clip.mp4_000012.png.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
-    /// Write the JSON Lines to FILE instead of standard output.
+    /// Write the JSON Lines to FILE instead of standard output (`-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -45,6 +45,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             break;
         }
         if let Err(e) = process_input(input, &args, &mut models, &mut *out) {
+            // Whoever read the output has stopped (`| head`): stop too, quietly.
+            if super::is_broken_pipe(&e) {
+                return Ok(super::exit_code(failures));
+            }
             eprintln!("posture: error: {e:#}");
             failures += 1;
         }

@@ -63,7 +63,7 @@ pub struct Args {
     /// One JSON object per input instead of a line of text.
     #[arg(long)]
     json: bool,
-    /// Write the results to FILE instead of standard output.
+    /// Write the results to FILE instead of standard output (`-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
     #[command(flatten)]
@@ -137,13 +137,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             (None, _) => {}
         }
         failures += usize::from(record.error.is_some());
-        if args.json {
-            serde_json::to_writer(&mut out, &record)?;
-            writeln!(out)?;
+        let line = if args.json {
+            serde_json::to_string(&record)?
         } else {
-            writeln!(out, "{}", record.human_line())?;
+            record.human_line()
+        };
+        let written = writeln!(out, "{line}").and_then(|()| out.flush());
+        match written.context("cannot write output") {
+            // Whoever read the output has stopped (`| head`): stop too, quietly.
+            Err(e) if super::is_broken_pipe(&e) => return Ok(super::exit_code(failures)),
+            other => other?,
         }
-        out.flush().context("cannot write output")?;
     }
     Ok(super::exit_code(failures))
 }

@@ -10,14 +10,19 @@ mod score;
 mod watch;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
+
+/// The package version and the git commit it was built from ("unknown" outside a checkout;
+/// see build.rs).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("POSTURE_GIT_COMMIT"), ")");
 
 #[derive(Parser)]
 #[command(
     name = "posture",
-    version,
+    version = VERSION,
     about = "Webcam-based posture analysis: clinical posture measures from BlazePose body landmarks",
-    long_about = "Webcam-based posture analysis.\n\nRuns MediaPipe's BlazePose (converted to ONNX, shipped in models/) on images, video \
+    long_about = "Webcam-based posture analysis.\n\nRuns MediaPipe's BlazePose (converted to ONNX, shipped in models/ and built into the binary) on images, video \
 files and cameras, and turns the landmarks into posture measures with their uncertainty. Needs ONNX Runtime 1.31.1: \
 `bash scripts/install-onnxruntime.sh` installs it where posture looks by default, or set ORT_DYLIB_PATH."
 )]
@@ -62,6 +67,9 @@ pub fn main() -> ExitCode {
     });
     let code = match result {
         Ok(code) => code,
+        // The reader of standard output has gone (`posture landmarks clip.mp4 | head -1`): it
+        // has what it wanted, so this is not a failure worth a message.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("posture: error: {e:#}");
             ExitCode::FAILURE
@@ -122,12 +130,29 @@ fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
     }
 }
 
+/// Whether an output path means standard output (`-o -`), as Unix tools read `-`.
+fn is_stdout(path: &std::path::Path) -> bool {
+    path == std::path::Path::new("-")
+}
+
+/// Whether `e` comes from writing to a pipe whose reader has gone.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Refuse, before anything is opened or written, an output that is one of the inputs: writing
 /// it would destroy the input.
 fn refuse_output_over_input<'a>(
     output: &std::path::Path,
     inputs: impl IntoIterator<Item = &'a std::path::Path>,
 ) -> anyhow::Result<()> {
+    if is_stdout(output) {
+        return Ok(());
+    }
     if let Some(input) = inputs.into_iter().find(|i| same_file(output, i)) {
         anyhow::bail!(
             "refusing to write {}: it is the input {}; choose another output file",
@@ -138,10 +163,10 @@ fn refuse_output_over_input<'a>(
     Ok(())
 }
 
-/// Standard output, or a file created for the purpose.
+/// Standard output (no path, or `-`), or a file created for the purpose.
 fn output_writer(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn std::io::Write>> {
     use anyhow::Context;
-    Ok(match path {
+    Ok(match path.filter(|p| !is_stdout(p)) {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         )),
@@ -163,8 +188,9 @@ fn list_cameras() -> anyhow::Result<ExitCode> {
         eprintln!("posture: no cameras found");
         return Ok(ExitCode::FAILURE);
     }
+    let mut out = std::io::stdout().lock();
     for c in cameras {
-        println!("camera:{}\t{}\t{}", c.index, c.name, c.description);
+        writeln!(out, "camera:{}\t{}\t{}", c.index, c.name, c.description)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -221,5 +247,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("b.jpg") && !err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn a_dash_output_is_standard_output_and_never_refused() {
+        assert!(is_stdout(Path::new("-")));
+        assert!(!is_stdout(Path::new("./-")) && !is_stdout(Path::new("out.jsonl")));
+        assert!(refuse_output_over_input(Path::new("-"), [Path::new("-")]).is_ok());
+    }
+
+    #[test]
+    fn only_a_write_to_a_closed_pipe_counts_as_a_broken_pipe() {
+        use anyhow::Context;
+        let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        let wrapped = Err::<(), _>(pipe).context("cannot write output").unwrap_err();
+        assert!(is_broken_pipe(&wrapped));
+        let other = Err::<(), _>(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+            .context("cannot write output")
+            .unwrap_err();
+        assert!(!is_broken_pipe(&other));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("broken pipe")));
     }
 }

@@ -42,7 +42,8 @@ pub struct PipelineArgs {
     /// Camera frame rate for camera inputs.
     #[arg(long, value_parser = frames::parse_fps)]
     pub fps: Option<u32>,
-    /// Folder holding the ONNX models [default: the shipped models/, or $POSTURE_MODELS].
+    /// Folder holding the ONNX models [default: $POSTURE_MODELS, else the models built into
+    /// the binary].
     #[arg(long, value_name = "DIR")]
     pub models: Option<PathBuf>,
     /// Stop each input after this much media time (a camera's time since its first frame).
@@ -89,10 +90,7 @@ impl PipelineArgs {
     pub fn settings(&self) -> PipelineSettings {
         PipelineSettings {
             model: self.model,
-            models_dir: self
-                .models
-                .clone()
-                .unwrap_or_else(crate::pose::runtime::default_models_dir),
+            models: crate::pose::runtime::ModelSource::with_env(self.models.clone()),
             threads: self.threads.unwrap_or(2) as usize,
             decoder_threads: 0,
             stride: self.stride,

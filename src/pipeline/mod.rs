@@ -21,11 +21,12 @@ use crate::assess::baseline::{front_comparison, side_changes, Baseline, Change, 
 use crate::assess::{assess_frames, Summary, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::{self, CameraConfig, Frame, FrameError, FrameSource, OpenOptions, VideoOptions};
 use crate::measures::{measure_frame, MeasureSettings, Reason};
+use crate::pose::runtime::ModelSource;
 use crate::pose::{
     LandmarkVariant, OneEuroParams, PoseFrame, PoseModels, RuntimeError, SessionOptions, Smoothing, SubjectRule,
     Tracker, TrackerConfig, TrackingMode,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How landmarks of a stream are smoothed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -42,8 +43,8 @@ pub enum SmoothingChoice {
 #[derive(Debug, Clone)]
 pub struct PipelineSettings {
     pub model: LandmarkVariant,
-    /// Folder holding the ONNX models.
-    pub models_dir: PathBuf,
+    /// Where the ONNX models are read from.
+    pub models: ModelSource,
     /// ONNX Runtime intra-op threads per model (results do not depend on it).
     pub threads: usize,
     /// FFmpeg's decoding threads per video (0: FFmpeg's choice, from the machine's cores).
@@ -69,7 +70,7 @@ impl Default for PipelineSettings {
     fn default() -> Self {
         PipelineSettings {
             model: LandmarkVariant::Lite,
-            models_dir: crate::pose::runtime::default_models_dir(),
+            models: ModelSource::with_env(None),
             threads: 1,
             decoder_threads: 0,
             stride: 1,
@@ -119,7 +120,7 @@ impl PipelineSettings {
     }
 
     pub fn load_models(&self) -> Result<PoseModels, RuntimeError> {
-        PoseModels::load(&self.models_dir, self.model, SessionOptions { threads: self.threads })
+        PoseModels::load(&self.models, self.model, SessionOptions { threads: self.threads })
     }
 
     /// Open one input: `camera:N` or a file.

@@ -24,8 +24,6 @@ pub use segmentation::PersonMask;
 pub use smoothing::{OneEuroParams, Smoothing};
 pub use tracker::{SubjectRule, Tracker, TrackerConfig, TrackingMode};
 
-use std::path::Path;
-
 /// The 33 BlazePose body landmarks.
 pub const NUM_LANDMARKS: usize = 33;
 
@@ -150,12 +148,13 @@ pub struct PoseModels {
 
 impl PoseModels {
     pub fn load(
-        models_dir: &Path,
+        models: impl Into<runtime::ModelSource>,
         variant: LandmarkVariant,
         options: SessionOptions,
     ) -> Result<PoseModels, RuntimeError> {
-        let detector = runtime::Model::load(models_dir, runtime::DETECTOR_FILE, options)?;
-        let landmarks = runtime::Model::load(models_dir, variant.file_name(), options)?;
+        let models = models.into();
+        let detector = runtime::Model::load(&models, runtime::DETECTOR_FILE, options)?;
+        let landmarks = runtime::Model::load(&models, variant.file_name(), options)?;
         Ok(PoseModels {
             detector: Detector::new(detector),
             landmarks: LandmarkModel::new(landmarks),

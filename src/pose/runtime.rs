@@ -124,12 +124,70 @@ impl LandmarkVariant {
 
 pub const DETECTOR_FILE: &str = "pose_detection.onnx";
 
-/// The shipped models folder (this crate's `models/`), unless POSTURE_MODELS says otherwise.
+/// This repository's `models/` folder, unless POSTURE_MODELS says otherwise: for the tests and
+/// tools that run from the clone. The command line uses [`ModelSource::from_choice`].
 pub fn default_models_dir() -> PathBuf {
     std::env::var_os("POSTURE_MODELS")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models")))
+}
+
+/// The shipped models, built into the binary so that it runs wherever it is copied or
+/// installed; they are the bytes SHA256SUMS names (checked again at load, like files).
+const EMBEDDED_MODELS: [(&str, &[u8]); 3] = [
+    (DETECTOR_FILE, include_bytes!("../../models/pose_detection.onnx")),
+    (
+        "pose_landmark_lite.onnx",
+        include_bytes!("../../models/pose_landmark_lite.onnx"),
+    ),
+    (
+        "pose_landmark_full.onnx",
+        include_bytes!("../../models/pose_landmark_full.onnx"),
+    ),
+];
+
+/// Where the models are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// The models built into the binary.
+    Embedded,
+    /// A folder holding the model files (`--models DIR`, `$POSTURE_MODELS`).
+    Dir(PathBuf),
+}
+
+impl ModelSource {
+    /// `--models DIR` when given, else `$POSTURE_MODELS` when set, else the built-in models.
+    /// The built-in ones rather than this clone's `models/`: a file there can only be used
+    /// when it has the checksum compiled in, i.e. when it is the built-in model anyway, and
+    /// the binary then needs nothing from where it was built.
+    pub fn from_choice(dir: Option<PathBuf>, env: Option<std::ffi::OsString>) -> ModelSource {
+        dir.or_else(|| env.filter(|v| !v.is_empty()).map(PathBuf::from))
+            .map_or(ModelSource::Embedded, ModelSource::Dir)
+    }
+
+    /// [`Self::from_choice`] with this process's `$POSTURE_MODELS`.
+    pub fn with_env(dir: Option<PathBuf>) -> ModelSource {
+        ModelSource::from_choice(dir, std::env::var_os("POSTURE_MODELS"))
+    }
+}
+
+impl From<&Path> for ModelSource {
+    fn from(dir: &Path) -> ModelSource {
+        ModelSource::Dir(dir.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for ModelSource {
+    fn from(dir: &PathBuf) -> ModelSource {
+        ModelSource::Dir(dir.clone())
+    }
+}
+
+impl From<&ModelSource> for ModelSource {
+    fn from(source: &ModelSource) -> ModelSource {
+        source.clone()
+    }
 }
 
 fn expected_sha256(file_name: &str) -> Option<&'static str> {
@@ -161,16 +219,34 @@ pub struct Model {
 }
 
 impl Model {
-    /// Load a shipped model by file name from `dir`, checking its SHA-256 first.
-    pub fn load(dir: &Path, file_name: &str, options: SessionOptions) -> Result<Model, RuntimeError> {
-        let path = dir.join(file_name);
-        let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => RuntimeError::ModelMissing { path: path.clone() },
-            _ => RuntimeError::ModelUnusable {
-                path: path.clone(),
-                detail: e.to_string(),
-            },
-        })?;
+    /// Load a shipped model by file name from `source`, checking its SHA-256 first.
+    pub fn load(
+        source: impl Into<ModelSource>,
+        file_name: &str,
+        options: SessionOptions,
+    ) -> Result<Model, RuntimeError> {
+        let (path, bytes) = match source.into() {
+            ModelSource::Embedded => {
+                let bytes = EMBEDDED_MODELS
+                    .iter()
+                    .find(|(name, _)| *name == file_name)
+                    .map(|(_, bytes)| *bytes);
+                let path = PathBuf::from("(built-in)").join(file_name);
+                let bytes = bytes.ok_or_else(|| RuntimeError::ModelMissing { path: path.clone() })?;
+                (path, std::borrow::Cow::Borrowed(bytes))
+            }
+            ModelSource::Dir(dir) => {
+                let path = dir.join(file_name);
+                let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => RuntimeError::ModelMissing { path: path.clone() },
+                    _ => RuntimeError::ModelUnusable {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    },
+                })?;
+                (path, std::borrow::Cow::Owned(bytes))
+            }
+        };
         let sha256 = hex(&Sha256::digest(&bytes));
         if let Some(expected) = expected_sha256(file_name) {
             if expected != sha256 {
@@ -272,6 +348,37 @@ mod tests {
             let sum = expected_sha256(name).unwrap_or_else(|| panic!("{name} missing from SHA256SUMS"));
             assert_eq!(sum.len(), 64);
         }
+    }
+
+    #[test]
+    fn models_are_built_in_unless_a_folder_is_given() {
+        let (flag, env) = (PathBuf::from("/from/flag"), std::ffi::OsString::from("/from/env"));
+        assert_eq!(ModelSource::from_choice(None, None), ModelSource::Embedded);
+        assert_eq!(ModelSource::from_choice(None, Some("".into())), ModelSource::Embedded);
+        assert_eq!(
+            ModelSource::from_choice(None, Some(env.clone())),
+            ModelSource::Dir("/from/env".into())
+        );
+        assert_eq!(
+            ModelSource::from_choice(Some(flag.clone()), Some(env)),
+            ModelSource::Dir(flag)
+        );
+    }
+
+    #[test]
+    fn built_in_models_are_the_files_sha256sums_names() {
+        for (name, bytes) in EMBEDDED_MODELS {
+            assert_eq!(
+                Some(hex(&Sha256::digest(bytes)).as_str()),
+                expected_sha256(name),
+                "{name}"
+            );
+        }
+        let names: Vec<&str> = EMBEDDED_MODELS.iter().map(|(name, _)| *name).collect();
+        for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
+            assert!(names.contains(&variant.file_name()), "{variant:?} is not built in");
+        }
+        assert!(names.contains(&DETECTOR_FILE));
     }
 
     #[test]
