@@ -131,7 +131,7 @@ impl AlertPolicy {
                 return changes;
             }
             self.snoozed_until_s = None;
-            self.to_ok();
+            self.back_to_ok();
         }
         let Some(level) = level else {
             let since = *self.unseen_since_s.get_or_insert(t_s);
@@ -164,7 +164,7 @@ impl AlertPolicy {
                 self.held_s = 0.0;
             }
             (State::Ok, _) => {}
-            (State::Pending, Level::Good) => self.to_ok(),
+            (State::Pending, Level::Good) => self.back_to_ok(),
             (State::Pending, Level::Borderline) => {}
             (State::Pending, Level::Forward) => {
                 self.held_s = if joined { self.held_s + dt } else { 0.0 };
@@ -219,12 +219,12 @@ impl AlertPolicy {
         if self.state != State::Paused {
             return Vec::new();
         }
-        self.to_ok();
+        self.back_to_ok();
         self.unseen_since_s = None;
         vec![Change::Resumed]
     }
 
-    fn to_ok(&mut self) {
+    fn back_to_ok(&mut self) {
         self.state = State::Ok;
         self.held_s = 0.0;
         self.last_reading_s = None;
@@ -234,7 +234,7 @@ impl AlertPolicy {
     fn end_alert(&mut self, t_s: f64, reason: EndReason, changes: &mut Vec<Change>) {
         changes.push(Change::AlertEnd { reason });
         self.last_alert_end_s = Some(t_s);
-        self.to_ok();
+        self.back_to_ok();
     }
 }
 
