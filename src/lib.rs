@@ -3,8 +3,10 @@
 //! The crate is a pipeline whose modules follow the data:
 //! [`frames`] (images, videos, cameras) -> [`pose`] (BlazePose on ONNX Runtime) -> [`measures`]
 //! (angles and signals per frame, with reasons when there are none) -> [`assess`] (clip
-//! statistics, classes, baselines) -> [`output`].
-//! Each module depends only on the ones before it.
+//! statistics, classes, baselines) -> [`pipeline`] (the one frame loop every command uses) ->
+//! [`output`] (records, tables, pictures) -> [`batch`] (`posture score`) and [`monitor`]
+//! (`posture watch`) -> [`cli`]. Each module depends only on the ones before it;
+//! [`validation`] (the check against renders) is development tooling that uses them all.
 
 pub mod assess;
 pub mod batch;

@@ -43,6 +43,10 @@ pub trait FrameSource {
     fn is_still(&self) -> bool {
         false
     }
+    /// A hint that frames timed before `t_ms` will not be wanted: a source that can pass them
+    /// over more cheaply than making them into frames (a video file: decoded, not converted)
+    /// does so. The default ignores it.
+    fn skip_before(&mut self, _t_ms: f64) {}
 }
 
 /// What went wrong reading frames. Each message names the input and says what to do.

@@ -75,6 +75,9 @@ pub(crate) struct Pacer<S: TimedSource> {
     /// An error met while skipping ahead, returned on the next call (keeps the order).
     deferred_error: Option<FrameError>,
     dropped: u64,
+    /// Pictures timed before this are not wanted ([`FrameSource::skip_before`]): read and let
+    /// go without conversion, as a camera's frames go by unread.
+    skip_before_ms: Option<f64>,
 }
 
 impl<S: TimedSource> Pacer<S> {
@@ -86,6 +89,7 @@ impl<S: TimedSource> Pacer<S> {
             ahead: None,
             deferred_error: None,
             dropped: 0,
+            skip_before_ms: None,
         }
     }
 
@@ -98,13 +102,19 @@ impl<S: TimedSource> Pacer<S> {
         if let Some(e) = self.deferred_error.take() {
             return Some(Err(e));
         }
-        let next = match self.ahead.take() {
+        let mut next = match self.ahead.take() {
             Some(picture) => picture,
             None => match self.source.next_picture()? {
                 Ok(picture) => picture,
                 Err(e) => return Some(Err(e)),
             },
         };
+        while self.skip_before_ms.is_some_and(|t| S::timestamp_ms(&next) < t - 1.0) {
+            next = match self.source.next_picture()? {
+                Ok(picture) => picture,
+                Err(e) => return Some(Err(e)),
+            };
+        }
 
         // The first frame goes out at once and sets the origin of both time lines.
         let Some((wall0, ts0)) = self.origin else {
@@ -194,6 +204,10 @@ impl FrameSource for ReplaySource {
 
     fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
         self.pacer.next()
+    }
+
+    fn skip_before(&mut self, t_ms: f64) {
+        self.pacer.skip_before_ms = Some(t_ms);
     }
 }
 

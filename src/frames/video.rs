@@ -105,6 +105,8 @@ pub struct VideoSource {
     stride: u64,
     /// Frames decoded so far (the index of the next decoded frame).
     decoded_count: u64,
+    /// Pictures timed before this are decoded but not converted ([`FrameSource::skip_before`]).
+    skip_before_ms: Option<f64>,
     /// Packets read from the file (all streams), for error messages.
     packets_read: u64,
     feed: Feed,
@@ -250,6 +252,7 @@ impl VideoSource {
             height,
             stride: u64::from(options.stride.max(1)),
             decoded_count: 0,
+            skip_before_ms: None,
             packets_read: 0,
             feed: Feed::Packets,
             primed: None,
@@ -556,10 +559,17 @@ impl FrameSource for VideoSource {
     }
 
     fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
-        Some(match self.decode_next()? {
-            Ok(decoded) => self.convert(decoded),
-            Err(e) => Err(e),
-        })
+        loop {
+            match self.decode_next()? {
+                Ok(decoded) if self.skip_before_ms.is_some_and(|t| decoded.timestamp_ms < t - 1.0) => continue,
+                Ok(decoded) => return Some(self.convert(decoded)),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+
+    fn skip_before(&mut self, t_ms: f64) {
+        self.skip_before_ms = Some(t_ms);
     }
 }
 

@@ -56,6 +56,10 @@ impl FrameSource for Sampled {
     }
 
     fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        if let Some(due) = self.due_ms {
+            // Frames before the next due one need not even be converted.
+            self.inner.skip_before(due - 1.0);
+        }
         loop {
             let next = self.inner.next_frame()?;
             match &next {
@@ -69,6 +73,10 @@ impl FrameSource for Sampled {
 
     fn is_still(&self) -> bool {
         self.inner.is_still()
+    }
+
+    fn skip_before(&mut self, t_ms: f64) {
+        self.inner.skip_before(t_ms);
     }
 }
 
