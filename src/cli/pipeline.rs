@@ -32,8 +32,9 @@ pub struct PipelineArgs {
     /// the subject is lost).
     #[arg(long, value_name = "N", default_value = "30")]
     pub recount_every: u32,
-    /// ONNX Runtime threads per model [default: 2; for score: 1 per job]. The numbers do not
-    /// depend on it.
+    /// ONNX Runtime threads per model [default: the cores this process may use (its CPU
+    /// affinity and cgroup quota), at most 4; for score and watch: 1]. The numbers do not depend
+    /// on it.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub threads: Option<u32>,
     /// Camera resolution for camera inputs, e.g. 1280x720.
@@ -91,7 +92,9 @@ impl PipelineArgs {
         PipelineSettings {
             model: self.model,
             models: crate::pose::runtime::ModelSource::with_env(self.models.clone()),
-            threads: self.threads.unwrap_or(2) as usize,
+            threads: self
+                .threads
+                .map_or_else(|| default_threads(available_cores()), |t| t as usize),
             decoder_threads: 0,
             stride: self.stride,
             subject: self.subject,
@@ -108,6 +111,19 @@ impl PipelineArgs {
     pub fn load_models(&self) -> anyhow::Result<PoseModels> {
         Ok(self.settings().load_models()?)
     }
+}
+
+/// The cores this process may run on: its CPU affinity and cgroup quota, as the standard
+/// library reads them (1 when they cannot be read).
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Intra-op threads for one input at a time: one per available core, but no more than 4, past
+/// which these small models gain nothing (BENCHMARKS.md: a lite landmark call takes 12.5 ms on
+/// one thread and 10.8 ms on two). One core gets one thread, not two taking turns.
+fn default_threads(available_cores: usize) -> usize {
+    available_cores.clamp(1, 4)
 }
 
 /// Whether Ctrl-C or SIGTERM asked the run to stop (the library's `stop` check).
@@ -130,6 +146,14 @@ pub fn report_pass(input: &Path, stats: &LoopStats) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn threads_follow_the_cores_available_up_to_four() {
+        assert_eq!(default_threads(1), 1);
+        assert_eq!(default_threads(2), 2);
+        assert_eq!(default_threads(64), 4);
+        assert_eq!(default_threads(0), 1);
+    }
 
     #[test]
     fn duration_must_be_a_positive_number_of_seconds() {
