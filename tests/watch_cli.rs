@@ -81,6 +81,8 @@ fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
         "10",
         "--events",
         log.to_str().unwrap(),
+        // Tests keep out of the user's session log.
+        "--no-log",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let events = events(&log);
@@ -131,7 +133,7 @@ fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
 fn a_front_camera_without_a_baseline_never_alerts_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let clip = clip_of(dir.path(), &[("s453", 5), ("s457", 30)]);
-    let out = posture(&["watch", clip.to_str().unwrap(), "--fast", "--events", "-"]);
+    let out = posture(&["watch", clip.to_str().unwrap(), "--fast", "--events", "-", "--no-log"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let events = records(&out);
     assert!(times_of(&events, "alert_start").is_empty());

@@ -7,6 +7,7 @@ mod landmarks;
 mod measure;
 mod pipeline;
 mod score;
+mod stats;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,9 @@ enum Command {
     Score(score::Args),
     /// Watch a camera (or a video played as one) and flag forward head when it persists.
     Watch(watch::Args),
+    /// Today and the last days from the session log `watch` keeps: time monitored, share
+    /// with forward head, alerts.
+    Stats(stats::Args),
     /// Record a personal baseline from upright input, for `measure --baseline`.
     Calibrate(calibrate::Args),
     /// Body landmarks for every frame of each input, as JSON Lines.
@@ -61,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Measure(args) => measure::run(args),
         Command::Score(args) => score::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Stats(args) => stats::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),

@@ -4,6 +4,7 @@ use super::pipeline::{stop_requested, PipelineArgs};
 use crate::assess::baseline::Baseline;
 use crate::assess::Thresholds;
 use crate::measures::MeasureSettings;
+use crate::monitor::log::{self, SessionClock, SessionLog};
 use crate::monitor::{self, Calibration, EventBody, EventRecord, WatchSettings};
 use anyhow::Context;
 use std::io::Write;
@@ -19,7 +20,10 @@ needs a baseline (--baseline FILE from `posture calibrate`, or --calibrate SECON
 Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
 (nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
 Lines: t_s, event (status at least once a second, calibrated, alert_start, alert_end, away, back) and its fields. \
-Ctrl-C ends the watch (exit status 130)."
+Ctrl-C ends the watch (exit status 130).\n\nEach watch is logged, a minute at a time (time measured, in good posture, \
+borderline, forward head, unseen; median CVA; alerts), to $POSTURE_DATA_DIR/posture.sqlite, else \
+$XDG_DATA_HOME/posture/posture.sqlite, else ~/.local/share/posture/posture.sqlite, for `posture stats`. Frames are \
+never stored, only these numbers; --no-log keeps nothing."
 )]
 pub struct Args {
     /// camera:N or a video file.
@@ -41,6 +45,9 @@ pub struct Args {
     /// Read a file as fast as possible, its timestamps as the clock (for tests and replays).
     #[arg(long)]
     fast: bool,
+    /// Keep no session log (by default each minute's figures go to the log for `posture stats`).
+    #[arg(long)]
+    no_log: bool,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -97,6 +104,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut write_error = None;
     let label = args.source.display().to_string();
+    let clock = if args.fast {
+        SessionClock::Media
+    } else {
+        SessionClock::Wall
+    };
+    // The log is a convenience: one that cannot be opened or written is a warning, and the
+    // watch goes on without it.
+    let mut log = if args.no_log {
+        None
+    } else {
+        match log::default_path().and_then(|path| SessionLog::start(&path, &label, clock)) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                eprintln!("posture: warning: no session log: {e}");
+                None
+            }
+        }
+    };
+    let last_t_s = std::cell::Cell::new(0.0);
     let summary = monitor::watch(
         source,
         &label,
@@ -105,8 +131,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &mut models,
         &stop_requested,
         |event| {
+            last_t_s.set(event.t_s);
             if let Some(line) = terminal_line(event) {
                 eprintln!("posture: {line}");
+            }
+            if let Some(Err(e)) = log.as_mut().map(|l| l.record(event)) {
+                eprintln!("posture: warning: session log stopped: {e}");
+                log = None;
             }
             if let Some(out) = events.as_mut() {
                 // A line at a time, flushed: a killed watch keeps every event it wrote.
@@ -119,7 +150,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             }
         },
-    )?;
+    );
+    // What was logged is kept however the watch ended.
+    let seconds = summary.as_ref().map_or(last_t_s.get(), |s| s.seconds);
+    if let Some(Err(e)) = log.map(|l| l.finish(seconds)) {
+        eprintln!("posture: warning: session log not closed: {e}");
+    }
+    let summary = summary?;
     if let Some(e) = write_error {
         anyhow::bail!("cannot write events: {e}");
     }

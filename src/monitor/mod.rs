@@ -4,11 +4,13 @@
 //! says goes out as events; the caller writes them (JSON Lines, a terminal line).
 //!
 //! Stages, each testable alone: [`sampling`] (which frames to analyse) -> pose and measures
-//! (the pipeline) -> [`judge`] (a level over the window) -> [`policy`] (alerts) -> events.
+//! (the pipeline) -> [`judge`] (a level over the window) -> [`policy`] (alerts) -> events ->
+//! [`log`] (per-minute rows in the session log, for `posture stats`).
 
 pub mod judge;
+pub mod log;
 pub mod policy;
 pub mod sampling;
 mod watch;
 
-pub use watch::{watch, Calibration, EventBody, EventRecord, WatchSettings, WatchSummary};
+pub use watch::{watch, AlertKind, Calibration, EventBody, EventRecord, WatchSettings, WatchSummary};

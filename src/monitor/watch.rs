@@ -1,7 +1,7 @@
 //! The live loop: frames in, events out.
 
 use super::judge::{Judge, JudgeSettings, Reading};
-use super::policy::{AlertPolicy, Change, EndReason, PolicySettings, State};
+use super::policy::{AlertPolicy, Change, EndReason, Level, PolicySettings, State};
 use super::sampling::{rate_fps, Sampled};
 use crate::assess::baseline::Baseline;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
@@ -54,6 +54,8 @@ pub enum EventBody {
         forward_head: Option<ForwardHead>,
         looking_down: Option<bool>,
         reason: Option<Reason>,
+        /// What the alert policy heard (null: no reading).
+        level: Option<Level>,
         state: State,
     },
     Calibrated {
@@ -206,6 +208,7 @@ pub fn watch(
                         forward_head: reading.forward_head,
                         looking_down: reading.looking_down,
                         reason: reading.reason,
+                        level: reading.level,
                         state,
                     },
                 });

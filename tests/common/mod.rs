@@ -114,3 +114,47 @@ pub fn landmark_xy(record: &serde_json::Value, index: usize) -> (f32, f32) {
     let lm = &record["pose"]["landmarks"][index];
     (lm["x_px"].as_f64().unwrap() as f32, lm["y_px"].as_f64().unwrap() as f32)
 }
+
+/// The render whose name starts with `id` (fixtures/renders).
+pub fn render_named(id: &str) -> PathBuf {
+    let dir = fixture("renders");
+    names_in(&dir)
+        .into_iter()
+        .find(|n| n.starts_with(id) && n.ends_with(".jpg"))
+        .map(|n| dir.join(n))
+        .unwrap_or_else(|| panic!("no render {id}"))
+}
+
+/// A 5 fps MJPEG clip `dir/name` showing each render for its seconds, in order (ffmpeg's
+/// concat of the renders).
+pub fn clip_of_renders(dir: &Path, name: &str, parts: &[(&str, u32)]) -> PathBuf {
+    let mut list = String::new();
+    for (id, seconds) in parts {
+        list.push_str(&format!("file '{}'\nduration {seconds}\n", render_named(id).display()));
+    }
+    // The concat format holds the last picture only if it is named once more.
+    list.push_str(&format!("file '{}'\n", render_named(parts.last().unwrap().0).display()));
+    let list_path = dir.join(format!("{name}.txt"));
+    std::fs::write(&list_path, list).unwrap();
+    let clip = dir.join(name);
+    ffmpeg(
+        &[
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            list_path.to_str().unwrap(),
+            "-vf",
+            "fps=5",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "3",
+            "-pix_fmt",
+            "yuvj420p",
+        ],
+        &clip,
+    );
+    clip
+}
