@@ -15,22 +15,12 @@ fn copy(from: &Path, to: &Path) {
     std::fs::copy(from, to).unwrap();
 }
 
-/// The first render whose file name starts with `id`.
-fn render(id: &str) -> PathBuf {
-    let dir = fixture("renders");
-    names_in(&dir)
-        .into_iter()
-        .find(|n| n.starts_with(id) && n.ends_with(".jpg"))
-        .map(|n| dir.join(n))
-        .unwrap_or_else(|| panic!("no render {id}"))
-}
-
 /// A folder as a clinic would hand it over: photos with one name in two folders, a clip, a
 /// front-view clip, a HEIC photo, notes, and a hidden file.
 fn clinic_folder(root: &Path) -> PathBuf {
     let dir = root.join("clips");
-    copy(&render("s030"), &dir.join("a/photo.jpg"));
-    copy(&render("s151"), &dir.join("b/photo.jpg"));
+    copy(&render_named("s030"), &dir.join("a/photo.jpg"));
+    copy(&render_named("s151"), &dir.join("b/photo.jpg"));
     copy(&fixture("grace_hopper.jpg"), &dir.join("b/front.jpg"));
     copy(&fixture("render_s030_sway.mp4"), &dir.join("sway.mp4"));
     copy(&fixture("webcam_face.mp4"), &dir.join("webcam.mp4"));
@@ -187,7 +177,7 @@ fn a_run_killed_midway_and_run_again_equals_an_uninterrupted_run() {
     let tmp = tempfile::tempdir().unwrap();
     let clips = clinic_folder(tmp.path());
     for id in ["s152", "s153", "s154", "s155", "s156", "s157"] {
-        copy(&render(id), &clips.join(format!("more/{id}.jpg")));
+        copy(&render_named(id), &clips.join(format!("more/{id}.jpg")));
     }
     let whole = run_in(tmp.path(), &["score", "clips", "--out", "whole", "--jobs", "2"]);
     assert!(whole.status.success(), "{}", stderr(&whole));
@@ -290,8 +280,8 @@ fn two_shards_merged_equal_one_run() {
 fn key_frames_of_inputs_with_one_name_in_two_folders_are_two_files() {
     let tmp = tempfile::tempdir().unwrap();
     let clips = tmp.path().join("clips");
-    copy(&render("s030"), &clips.join("a/photo.jpg"));
-    copy(&render("s151"), &clips.join("b/photo.jpg"));
+    copy(&render_named("s030"), &clips.join("a/photo.jpg"));
+    copy(&render_named("s151"), &clips.join("b/photo.jpg"));
     copy(&fixture("grace_hopper.jpg"), &clips.join("c/photo.jpg"));
     let out = run_in(tmp.path(), &["score", "clips", "--out", "scored", "--keyframes"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -305,7 +295,7 @@ fn key_frames_of_inputs_with_one_name_in_two_folders_are_two_files() {
     assert_ne!(a, b);
     assert_eq!(
         a.dimensions(),
-        image::open(render("s030")).unwrap().to_rgb8().dimensions()
+        image::open(render_named("s030")).unwrap().to_rgb8().dimensions()
     );
 }
 
@@ -313,7 +303,7 @@ fn key_frames_of_inputs_with_one_name_in_two_folders_are_two_files() {
 fn a_bad_input_fails_alone_by_name_and_the_others_are_scored() {
     let tmp = tempfile::tempdir().unwrap();
     let clips = tmp.path().join("clips");
-    copy(&render("s030"), &clips.join("photo.jpg"));
+    copy(&render_named("s030"), &clips.join("photo.jpg"));
     std::fs::write(tmp.path().join("broken.mp4"), b"\0\0\0\x18ftypisom not really").unwrap();
     let out = run_in(
         tmp.path(),

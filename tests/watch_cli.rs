@@ -6,49 +6,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn render(id: &str) -> PathBuf {
-    let dir = fixture("renders");
-    names_in(&dir)
-        .into_iter()
-        .find(|n| n.starts_with(id) && n.ends_with(".jpg"))
-        .map(|n| dir.join(n))
-        .unwrap_or_else(|| panic!("no render {id}"))
-}
-
-/// A 5 fps clip showing each render for its seconds, in order.
-fn clip_of(dir: &Path, parts: &[(&str, u32)]) -> PathBuf {
-    let mut list = String::new();
-    for (id, seconds) in parts {
-        list.push_str(&format!("file '{}'\nduration {seconds}\n", render(id).display()));
-    }
-    // The concat format holds the last picture only if it is named once more.
-    list.push_str(&format!("file '{}'\n", render(parts.last().unwrap().0).display()));
-    let list_path = dir.join("list.txt");
-    std::fs::write(&list_path, list).unwrap();
-    let clip = dir.join("desk.mkv");
-    ffmpeg(
-        &[
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            list_path.to_str().unwrap(),
-            "-vf",
-            "fps=5",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-            "-pix_fmt",
-            "yuvj420p",
-        ],
-        &clip,
-    );
-    clip
-}
+use std::path::Path;
 
 fn events(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -71,7 +29,11 @@ fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
     let dir = tempfile::tempdir().unwrap();
     // Male, camera above the eyes (s453 group): upright, severe forward head, upright again,
     // looking down 35 degrees.
-    let clip = clip_of(dir.path(), &[("s453", 20), ("s457", 40), ("s454", 30), ("s460", 30)]);
+    let clip = clip_of_renders(
+        dir.path(),
+        "desk.mkv",
+        &[("s453", 20), ("s457", 40), ("s454", 30), ("s460", 30)],
+    );
     let log = dir.path().join("events.jsonl");
     let out = posture(&[
         "watch",
@@ -132,7 +94,7 @@ fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
 #[test]
 fn a_front_camera_without_a_baseline_never_alerts_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = clip_of(dir.path(), &[("s453", 5), ("s457", 30)]);
+    let clip = clip_of_renders(dir.path(), "desk.mkv", &[("s453", 5), ("s457", 30)]);
     let out = posture(&["watch", clip.to_str().unwrap(), "--fast", "--events", "-", "--no-log"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let events = records(&out);
