@@ -131,10 +131,13 @@ fn a_watch_killed_midway_leaves_a_sound_log_with_the_minutes_so_far() {
             child.try_wait().unwrap().is_none(),
             "the watch ended before it was killed"
         );
-        let rows = Connection::open(&db).ok().and_then(|c| {
-            c.query_row("SELECT COUNT(*) FROM minutes", [], |r| r.get::<_, i64>(0))
-                .ok()
-        });
+        // Read-only: polling must never create the database before the watch does.
+        let rows = Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()
+            .and_then(|c| {
+                c.query_row("SELECT COUNT(*) FROM minutes", [], |r| r.get::<_, i64>(0))
+                    .ok()
+            });
         if rows.is_some_and(|n| n >= 2) {
             break;
         }

@@ -75,8 +75,6 @@ pub struct BatchSettings {
 pub enum BatchError {
     #[error("{0}")]
     Io(String),
-    #[error("{path} is an input; choose another --out folder")]
-    OutIsInput { path: PathBuf },
     #[error("cannot merge: {0}")]
     Merge(String),
     #[error(transparent)]
@@ -186,8 +184,9 @@ pub struct Counts {
 }
 
 /// Score every input of `plan` into `out_dir`, then assemble the tables. `on_event` hears of
-/// each input as it ends (from the calling thread); `stop` ends the run after the inputs in
-/// progress, whose results are kept, marked interrupted.
+/// each input as it ends (from the calling thread); `stop` ends the run within a frame: the
+/// inputs in progress are dropped (a re-run scores them whole) and the tables are assembled
+/// from what was finished.
 pub fn run(
     plan: &Plan,
     out_dir: &Path,
@@ -216,8 +215,9 @@ pub fn run(
     }
     // Largest first: a long clip started last would run alone while the other workers idle.
     todo.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.position.cmp(&b.position)));
+    // No more workers than inputs to score (each loads its own models).
+    let jobs = settings.jobs.max(1).min(todo.len());
     let queue = Mutex::new(todo.into_iter().collect::<VecDeque<_>>());
-    let jobs = settings.jobs.max(1).min(plan.inputs.len().max(1));
     let (sender, receiver) = mpsc::channel::<Result<Event, BatchError>>();
     std::thread::scope(|scope| {
         for _ in 0..jobs {

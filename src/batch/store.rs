@@ -280,8 +280,8 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
     if let Some(other) = runs.iter().find(|r| r.run_id != first.run_id) {
         return Err(BatchError::Merge(format!(
             "the folders are not shards of one run (inputs or settings differ: run {} vs {})",
-            &first.run_id[..12],
-            &other.run_id[..12]
+            first.run_id.get(..12).unwrap_or(&first.run_id),
+            other.run_id.get(..12).unwrap_or(&other.run_id)
         )));
     }
     parts.sort_by_key(|(p, _)| p.part.position);

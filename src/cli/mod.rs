@@ -203,6 +203,13 @@ fn list_cameras() -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap checks every subcommand: no two arguments share a name or a flag.
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
     use std::path::Path;
 
     #[test]

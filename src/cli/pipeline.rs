@@ -40,8 +40,8 @@ pub struct PipelineArgs {
     /// Camera resolution for camera inputs, e.g. 1280x720.
     #[arg(long, value_name = "WxH", value_parser = frames::parse_resolution)]
     pub resolution: Option<(u32, u32)>,
-    /// Camera frame rate for camera inputs.
-    #[arg(long, value_parser = frames::parse_fps)]
+    /// Camera frame rate for camera inputs (frames the camera delivers a second).
+    #[arg(long = "camera-fps", value_name = "FPS", value_parser = frames::parse_fps)]
     pub fps: Option<u32>,
     /// Folder holding the ONNX models [default: $POSTURE_MODELS, else the models built into
     /// the binary].

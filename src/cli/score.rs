@@ -86,7 +86,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let p = &args.options.pipeline;
     if p.replay || p.resolution.is_some() || p.fps.is_some() {
         anyhow::bail!(
-            "--replay, --resolution and --fps are for cameras and live replays; score reads every frame of each file"
+            "--replay, --resolution and --camera-fps are for cameras and live replays; score reads every frame of each file"
         );
     }
     let inputs = args.inputs.iter().chain(&args.baseline).map(PathBuf::as_path);

@@ -130,7 +130,11 @@ impl Recorder {
         if t_s - first < self.seconds {
             return None;
         }
+        // Judged once when the window closes; a window that gives no baseline (too few
+        // settled frames, an oblique view) is dropped and the next one recorded.
         let summary = summarize(&self.frames, ViewChoice::Auto, thresholds);
+        self.frames.clear();
+        self.first_s = None;
         Baseline::from_summary(&summary, vec!["watch".into()]).ok()
     }
 }

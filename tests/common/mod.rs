@@ -30,16 +30,25 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
 
+/// A data folder for the binary under test, so that nothing it logs (posture watch's session
+/// log) lands in the user's own folder.
+pub fn test_data_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("posture-test-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary data folder");
+    dir
+}
+
 pub fn posture(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_posture"))
         .args(args)
+        .env("POSTURE_DATA_DIR", test_data_dir())
         .output()
         .expect("the posture binary runs")
 }
 
 pub fn posture_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_posture"));
-    cmd.args(args);
+    cmd.args(args).env("POSTURE_DATA_DIR", test_data_dir());
     for (k, v) in env {
         cmd.env(k, v);
     }
