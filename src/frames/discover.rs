@@ -1,12 +1,10 @@
 //! Finding the inputs of a batch: files as given, and the pictures and videos inside folders,
 //! recognised by their content (a clip named `.dat` is found; notes and spreadsheets are not).
 
-use super::image_file::looks_like_image;
-use super::video::{picture_format, sniff_container};
+use super::image_file::sniff;
+use super::video::{picture_format, read_head, sniff_container};
+use super::FrameError;
 use std::path::{Path, PathBuf};
-
-/// Bytes read from each file to recognise it.
-const HEAD_BYTES: u64 = 16;
 
 /// The inputs found, in order, and what was passed over.
 #[derive(Debug, Default, PartialEq)]
@@ -33,13 +31,12 @@ enum Content {
     Other,
 }
 
-fn content_of(path: &Path) -> std::io::Result<Content> {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(HEAD_BYTES as usize);
-    std::fs::File::open(path)?.take(HEAD_BYTES).read_to_end(&mut head)?;
+/// What the file's first bytes (the ones the sources recognise formats by) say it is.
+fn content_of(path: &Path) -> Result<Content, FrameError> {
+    let head = read_head(path)?;
     Ok(if let Some(kind) = picture_format(&head) {
         Content::UnsupportedPicture(kind)
-    } else if sniff_container(&head).is_some() || looks_like_image(path).unwrap_or(false) {
+    } else if sniff_container(&head).is_some() || sniff(&head).is_some() {
         Content::Media
     } else {
         Content::Other
@@ -94,7 +91,7 @@ fn walk(dir: &Path, found: &mut Discovery) -> std::io::Result<()> {
                 found.skipped.push(skip(format!("{kind} picture (unsupported format)")))
             }
             Ok(Content::Other) => found.skipped.push(skip("not a picture or video".into())),
-            Err(e) => found.skipped.push(skip(format!("cannot read: {e}"))),
+            Err(e) => found.skipped.push(skip(e.to_string())),
         }
     }
     Ok(())

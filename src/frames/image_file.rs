@@ -26,7 +26,7 @@ const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8, 0xFF];
 
 /// The still-image format of these leading bytes, if it is one we decode ourselves.
-fn sniff(head: &[u8]) -> Option<ImageFormat> {
+pub(crate) fn sniff(head: &[u8]) -> Option<ImageFormat> {
     if head.starts_with(PNG_MAGIC) {
         Some(ImageFormat::Png)
     } else if head.starts_with(JPEG_MAGIC) {

@@ -644,7 +644,7 @@ fn open_input(path: &Path) -> Result<ffmpeg::format::context::Input, ffmpeg::Err
 }
 
 /// The first bytes of a file, enough for the signatures below.
-fn read_head(path: &Path) -> Result<Vec<u8>, FrameError> {
+pub(crate) fn read_head(path: &Path) -> Result<Vec<u8>, FrameError> {
     let mut head = Vec::with_capacity(16);
     std::fs::File::open(path)
         .and_then(|f| f.take(16).read_to_end(&mut head))
