@@ -64,12 +64,10 @@ fn state_line(screen: &str) -> Option<&str> {
     screen.lines().find(|l| l.contains("State:"))
 }
 
-#[test]
-fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_q() {
-    let dir = tempfile::tempdir().unwrap();
-    let clip = clip_of_renders(dir.path(), "desk.mkv", &[("s453", 60)]);
-    let events = dir.path().join("events.jsonl");
-    let tmux = Tmux::new(dir.path());
+/// Start a shell in tmux and `posture watch` on a minute of upright front renders in it
+/// (events to `events`, then `extra` arguments).
+fn run_watch(tmux: &Tmux, dir: &Path, events: &Path, extra: &str) {
+    let clip = clip_of_renders(dir, "desk.mkv", &[("s453", 60)]);
     // A plain shell with a prompt of its own, so its return can be seen (capture-pane drops
     // trailing spaces: the prompt reads "shell>").
     tmux.run(&[
@@ -85,18 +83,44 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
     ]);
     tmux.wait_for("shell prompt", Duration::from_secs(10), |s| s.contains("shell>"));
     let command = format!(
-        "'{}' watch '{}' --calibrate 3 --no-log --events '{}'; echo \"exit status $?\"",
+        "'{}' watch '{}' --calibrate 3 --no-log --events '{}' {extra}; echo \"exit status $?\"",
         env!("CARGO_BIN_EXE_posture"),
         clip.display(),
         events.display()
     );
     tmux.keys(&command);
     tmux.keys("Enter");
+}
 
+/// [`run_watch`] with the status screen; the screen once it shows a reading.
+fn start_watch(tmux: &Tmux, dir: &Path, events: &Path) -> String {
+    run_watch(tmux, dir, events, "");
     // The reading appears once the baseline is recorded (3 s of the clip).
-    let screen = tmux.wait_for("state ok with a reading", Duration::from_secs(60), |s| {
+    tmux.wait_for("state ok with a reading", Duration::from_secs(60), |s| {
         state_line(s).is_some_and(|l| l.contains("ok")) && s.contains("vs baseline")
+    })
+}
+
+/// Wait for the watch to end and the shell to have its screen back; that screen.
+fn wait_for_the_shell(tmux: &Tmux) -> String {
+    let screen = tmux.wait_for("exit and the shell back", Duration::from_secs(10), |s| {
+        s.contains("exit status") && s.trim_end().ends_with("shell>")
     });
+    // The alternate screen is gone: the shell's own lines, not the status box.
+    assert!(
+        !screen.contains("State:") && !screen.contains("posture watch ─"),
+        "{screen}"
+    );
+    assert!(screen.contains("posture: watched"), "{screen}");
+    screen
+}
+
+#[test]
+fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_q() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let tmux = Tmux::new(dir.path());
+    let screen = start_watch(&tmux, dir.path(), &events);
     assert!(screen.contains("q quit") && screen.contains("p pause"), "{screen}");
     assert!(
         screen.contains("Watched:") && screen.contains("Good posture:"),
@@ -109,16 +133,8 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
     });
 
     tmux.keys("q");
-    let screen = tmux.wait_for("exit and the shell back", Duration::from_secs(10), |s| {
-        s.contains("exit status") && s.trim_end().ends_with("shell>")
-    });
+    let screen = wait_for_the_shell(&tmux);
     assert!(screen.contains("exit status 0"), "{screen}");
-    // The alternate screen is gone: the shell's own lines, not the status box.
-    assert!(
-        !screen.contains("State:") && !screen.contains("posture watch ─"),
-        "{screen}"
-    );
-    assert!(screen.contains("posture: watched"), "{screen}");
 
     let text = std::fs::read_to_string(&events).unwrap();
     let kinds: Vec<String> = text
@@ -127,4 +143,27 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
         .filter(|e| e != "\"status\"")
         .collect();
     assert_eq!(kinds, ["\"calibrated\"", "\"paused\""], "{text}");
+}
+
+#[test]
+fn ctrl_c_on_the_status_screen_stops_the_watch_with_130_and_gives_the_terminal_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let tmux = Tmux::new(dir.path());
+    start_watch(&tmux, dir.path(), &events);
+    tmux.keys("C-c");
+    let screen = wait_for_the_shell(&tmux);
+    assert!(screen.contains("exit status 130"), "{screen}");
+}
+
+#[test]
+fn no_tui_keeps_the_lines_on_stderr_in_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.jsonl");
+    let tmux = Tmux::new(dir.path());
+    run_watch(&tmux, dir.path(), &events, "--no-tui");
+    let screen = tmux.wait_for("the calibration line", Duration::from_secs(60), |s| {
+        s.contains("posture: 00:0") && s.contains("baseline recorded (front")
+    });
+    assert!(!screen.contains("State:"), "{screen}");
 }
