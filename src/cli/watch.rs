@@ -140,8 +140,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None
     };
     let screen = std::cell::RefCell::new(screen);
+    // Warnings go on the screen while it is up, and to stderr again once the terminal is back.
+    let shown_warnings = std::cell::RefCell::new(Vec::new());
     let warn = |text: String| match screen.borrow_mut().as_mut() {
-        Some(s) => s.notice(text),
+        Some(s) => {
+            s.notice(text.clone());
+            shown_warnings.borrow_mut().push(text);
+        }
         None => eprintln!("posture: {text}"),
     };
     let last_t_s = std::cell::Cell::new(0.0);
@@ -181,6 +186,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     // The terminal is back before anything more is said.
     drop(screen);
+    for text in shown_warnings.into_inner() {
+        eprintln!("posture: {text}");
+    }
     // What was logged is kept however the watch ended.
     let seconds = summary.as_ref().map_or(last_t_s.get(), |s| s.seconds);
     if let Some(Err(e)) = log.map(|l| l.finish(seconds)) {
