@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building and testing `posture` needs, if any are missing:
 # FFmpeg's libraries and CLI (video decoding; the CLI is used by tests), libclang (bindgen for
-# the FFmpeg and camera bindings), pkg-config, nasm (SIMD for the camera's MJPEG decoder).
+# the FFmpeg and camera bindings), pkg-config, nasm (SIMD for the camera's MJPEG decoder), tmux
+# (the test of `posture watch`'s status screen runs it in a terminal).
 set -euo pipefail
 
 packages=(pkg-config libclang-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
-          libavdevice-dev ffmpeg nasm)
+          libavdevice-dev ffmpeg nasm tmux)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

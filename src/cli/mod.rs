@@ -8,6 +8,7 @@ mod measure;
 mod pipeline;
 mod score;
 mod stats;
+mod tui;
 mod watch;
 
 use clap::{Parser, Subcommand};

@@ -1,13 +1,14 @@
 //! `posture watch`: the live desk check.
 
 use super::pipeline::{stop_requested, PipelineArgs};
+use super::tui::Screen;
 use crate::assess::baseline::Baseline;
 use crate::assess::Thresholds;
 use crate::measures::MeasureSettings;
 use crate::monitor::log::{self, SessionClock, SessionLog};
 use crate::monitor::{self, Calibration, EventBody, EventRecord, WatchSettings};
 use anyhow::Context;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,8 +20,12 @@ possible and its own timestamps are the clock.\n\nA side camera gives the cranio
 needs a baseline (--baseline FILE from `posture calibrate`, or --calibrate SECONDS: sit upright at the start). \
 Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
 (nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
-Lines: t_s, event (status at least once a second, calibrated, alert_start, alert_end, away, back) and its fields. \
-Ctrl-C ends the watch (exit status 130).\n\nEach watch is logged, a minute at a time (time measured, in good posture, \
+Lines: t_s, event (status at least once a second, calibrated, alert_start, alert_end, away, back, paused, resumed, snoozed) and its fields. \
+Ctrl-C ends the watch (exit status 130).\n\nWhen stderr is a terminal (and --events does not write to the same \
+terminal), a status screen shows the reading against the threshold, the state (ok, pending, alerting, away, paused, \
+snoozed), the time watched and in good posture, and the last alert; keys: p pause/resume, s snooze 15 min, S snooze \
+1 h, q quit (each applied at the next analysed frame, and written as the paused, resumed and snoozed events). \
+--no-tui, or no terminal, gives the moments that matter as lines on stderr instead.\n\nEach watch is logged, a minute at a time (time measured, in good posture, \
 borderline, forward head, unseen; median CVA; alerts), to $POSTURE_DATA_DIR/posture.sqlite, else \
 $XDG_DATA_HOME/posture/posture.sqlite, else ~/.local/share/posture/posture.sqlite, for `posture stats`. Frames are \
 never stored, only these numbers; --no-log keeps nothing."
@@ -45,6 +50,9 @@ pub struct Args {
     /// Read a file as fast as possible, its timestamps as the clock (for tests and replays).
     #[arg(long)]
     fast: bool,
+    /// No status screen: the moments that matter as lines on stderr, as without a terminal.
+    #[arg(long)]
+    no_tui: bool,
     /// Keep no session log (by default each minute's figures go to the log for `posture stats`).
     #[arg(long)]
     no_log: bool,
@@ -122,6 +130,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    // The screen is drawn on stderr, which stays free when --events - takes stdout; not when
+    // those events would go to the same terminal.
+    let events_on_terminal =
+        args.events.as_ref().is_some_and(|e| e.as_os_str() == "-") && std::io::stdout().is_terminal();
+    let screen = if !args.no_tui && std::io::stderr().is_terminal() && !events_on_terminal {
+        Some(Screen::start(settings.thresholds).context("cannot start the status screen (--no-tui goes without)")?)
+    } else {
+        None
+    };
+    let screen = std::cell::RefCell::new(screen);
+    // Warnings go on the screen while it is up, and to stderr again once the terminal is back.
+    let shown_warnings = std::cell::RefCell::new(Vec::new());
+    let warn = |text: String| match screen.borrow_mut().as_mut() {
+        Some(s) => {
+            s.notice(text.clone());
+            shown_warnings.borrow_mut().push(text);
+        }
+        None => eprintln!("posture: {text}"),
+    };
     let last_t_s = std::cell::Cell::new(0.0);
     let summary = monitor::watch(
         source,
@@ -130,13 +157,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         calibration,
         &mut models,
         &stop_requested,
+        |_| screen.borrow_mut().as_mut().map_or_else(Vec::new, |s| s.commands()),
         |event| {
             last_t_s.set(event.t_s);
-            if let Some(line) = terminal_line(event) {
-                eprintln!("posture: {line}");
+            match screen.borrow_mut().as_mut() {
+                Some(s) => s.update(event),
+                None => {
+                    if let Some(line) = terminal_line(event) {
+                        eprintln!("posture: {line}");
+                    }
+                }
             }
             if let Some(Err(e)) = log.as_mut().map(|l| l.record(event)) {
-                eprintln!("posture: warning: session log stopped: {e}");
+                warn(format!("warning: session log stopped: {e}"));
                 log = None;
             }
             if let Some(out) = events.as_mut() {
@@ -151,6 +184,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         },
     );
+    // The terminal is back before anything more is said.
+    drop(screen);
+    for text in shown_warnings.into_inner() {
+        eprintln!("posture: {text}");
+    }
     // What was logged is kept however the watch ended.
     let seconds = summary.as_ref().map_or(last_t_s.get(), |s| s.seconds);
     if let Some(Err(e)) = log.map(|l| l.finish(seconds)) {

@@ -13,4 +13,6 @@ pub mod policy;
 pub mod sampling;
 mod watch;
 
-pub use watch::{watch, AlertKind, Calibration, EventBody, EventRecord, WatchSettings, WatchSummary};
+pub use watch::{
+    apply_command, watch, AlertKind, Calibration, Command, EventBody, EventRecord, WatchSettings, WatchSummary,
+};

@@ -97,6 +97,31 @@ impl EventBody {
     }
 }
 
+/// What the user asks of a running watch (the status screen's keys), applied at the next
+/// analysed frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    Pause,
+    Resume,
+    /// No alert for this long from now.
+    Snooze {
+        seconds: f64,
+    },
+    /// End the watch as a stop would.
+    Quit,
+}
+
+/// Apply `command` at `t_s` through the policy: the changes it makes, and whether the watch
+/// should end.
+pub fn apply_command(policy: &mut AlertPolicy, t_s: f64, command: Command) -> (Vec<Change>, bool) {
+    match command {
+        Command::Pause => (policy.pause(t_s), false),
+        Command::Resume => (policy.resume(), false),
+        Command::Snooze { seconds } => (policy.snooze(t_s, t_s + seconds), false),
+        Command::Quit => (Vec::new(), true),
+    }
+}
+
 /// What a watch did, for its last line.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WatchSummary {
@@ -139,7 +164,9 @@ impl Recorder {
     }
 }
 
-/// Watch `source` until it ends or `stop` says so, handing each event to `emit`.
+/// Watch `source` until it ends, `stop` says so or a [`Command::Quit`] comes, handing each
+/// event to `emit`. `commands` is asked at each analysed frame for what the user asked since.
+#[allow(clippy::too_many_arguments)]
 pub fn watch(
     source: Box<dyn FrameSource>,
     label: &str,
@@ -147,8 +174,11 @@ pub fn watch(
     calibration: Calibration,
     models: &mut PoseModels,
     stop: &dyn Fn() -> bool,
+    mut commands: impl FnMut(f64) -> Vec<Command>,
     mut emit: impl FnMut(&EventRecord),
 ) -> Result<WatchSummary, InputError> {
+    let quit = Cell::new(false);
+    let stop = || quit.get() || stop();
     let fps = Rc::new(Cell::new(settings.fps));
     let sampled = Sampled::new(source, fps.clone());
     let (baseline, mut recorder) = match calibration {
@@ -173,7 +203,7 @@ pub fn watch(
         label,
         &settings.pipeline,
         models,
-        stop,
+        &stop,
         |frame, pose, _| {
             // Milliseconds are enough, and keep the events free of float noise.
             let t_s = (frame.timestamp_ms).round() / 1000.0;
@@ -194,8 +224,15 @@ pub fn watch(
                     recorder = None;
                 }
             }
+            let mut changes = Vec::new();
+            for command in commands(t_s) {
+                let (applied, ends) = apply_command(&mut policy, t_s, command);
+                changes.extend(applied);
+                quit.set(quit.get() || ends);
+            }
             let reading: Reading = judge.judge(t_s, &measure);
-            for change in policy.observe(t_s, reading.level) {
+            changes.extend(policy.observe(t_s, reading.level));
+            for change in changes {
                 summary.alerts += usize::from(change == Change::AlertStart);
                 emit(&EventRecord {
                     t_s,
@@ -224,4 +261,66 @@ pub fn watch(
         },
     )?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::policy::PolicySettings;
+
+    fn alerting_policy() -> AlertPolicy {
+        let mut policy = AlertPolicy::new(PolicySettings::default());
+        let mut t = 0.0;
+        while policy.state() != State::Alerting {
+            policy.observe(t, Some(Level::Forward));
+            t += 0.25;
+            assert!(t < 60.0, "no alert after a minute of forward head");
+        }
+        policy
+    }
+
+    #[test]
+    fn pause_then_resume_says_so_and_ends_an_alert_in_progress() {
+        let mut policy = alerting_policy();
+        let (changes, ends) = apply_command(&mut policy, 25.0, Command::Pause);
+        assert_eq!(
+            changes,
+            vec![
+                Change::AlertEnd {
+                    reason: EndReason::Paused
+                },
+                Change::Paused
+            ]
+        );
+        assert!(!ends);
+        assert_eq!(policy.state(), State::Paused);
+        // Forward head while paused is not observed.
+        assert!(policy.observe(26.0, Some(Level::Forward)).is_empty());
+        let (changes, ends) = apply_command(&mut policy, 30.0, Command::Resume);
+        assert_eq!(changes, vec![Change::Resumed]);
+        assert!(!ends);
+        assert_eq!(policy.state(), State::Ok);
+    }
+
+    #[test]
+    fn snooze_lasts_its_seconds_from_the_time_it_is_applied() {
+        let mut policy = AlertPolicy::new(PolicySettings::default());
+        let (changes, ends) = apply_command(&mut policy, 10.0, Command::Snooze { seconds: 900.0 });
+        assert_eq!(changes, vec![Change::Snoozed { until_s: 910.0 }]);
+        assert!(!ends);
+        assert_eq!(policy.state(), State::Snoozed);
+        policy.observe(909.0, Some(Level::Good));
+        assert_eq!(policy.state(), State::Snoozed);
+        policy.observe(910.0, Some(Level::Good));
+        assert_eq!(policy.state(), State::Ok);
+    }
+
+    #[test]
+    fn quit_ends_the_watch_and_changes_nothing() {
+        let mut policy = alerting_policy();
+        let (changes, ends) = apply_command(&mut policy, 30.0, Command::Quit);
+        assert!(changes.is_empty());
+        assert!(ends);
+        assert_eq!(policy.state(), State::Alerting);
+    }
 }
