@@ -102,6 +102,9 @@ fn a_front_camera_without_a_baseline_never_alerts_and_says_why() {
     let status: Vec<&Value> = events.iter().filter(|e| e["event"] == "status").collect();
     assert!(status.len() >= 30);
     assert!(status.iter().all(|e| e["reason"] == "no_baseline"), "{status:?}");
+    // The person is there all along: never "away", whatever the missing baseline.
+    assert!(times_of(&events, "away").is_empty(), "{events:?}");
+    assert!(status.iter().all(|e| e["state"] == "ok"), "{status:?}");
 }
 
 #[test]

@@ -231,7 +231,11 @@ pub fn watch(
                 quit.set(quit.get() || ends);
             }
             let reading: Reading = judge.judge(t_s, &measure);
-            changes.extend(policy.observe(t_s, reading.level));
+            // A person seen without a baseline to judge them by is not "can't see you" time:
+            // the policy hears nothing of it (no alert, and no "away" either).
+            if reading.reason != Some(Reason::NoBaseline) {
+                changes.extend(policy.observe(t_s, reading.level));
+            }
             for change in changes {
                 summary.alerts += usize::from(change == Change::AlertStart);
                 emit(&EventRecord {
