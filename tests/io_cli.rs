@@ -16,14 +16,6 @@ fn copy_fixture(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_posture"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the posture binary runs")
-}
-
 #[test]
 fn an_output_naming_an_input_is_refused_and_the_input_kept() {
     let dir = tempfile::tempdir().unwrap();

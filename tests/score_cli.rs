@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn copy(from: &Path, to: &Path) {
@@ -32,14 +32,6 @@ fn clinic_folder(root: &Path) -> PathBuf {
 
 /// The inputs `clinic_folder` holds, in the order a folder is searched (sorted by name).
 const CLINIC_INPUTS: [&str; 5] = ["a/photo.jpg", "b/front.jpg", "b/photo.jpg", "sway.mp4", "webcam.mp4"];
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_posture"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the posture binary runs")
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -4,16 +4,7 @@
 mod common;
 use common::*;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_posture"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the posture binary runs")
-}
 
 #[test]
 fn a_dash_output_writes_to_standard_output_and_creates_no_file() {

@@ -46,6 +46,16 @@ pub fn posture(args: &[&str]) -> Output {
         .expect("the posture binary runs")
 }
 
+/// Run `posture ARGS` with `dir` as the current folder.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_posture"))
+        .current_dir(dir)
+        .args(args)
+        .env("POSTURE_DATA_DIR", test_data_dir())
+        .output()
+        .expect("the posture binary runs")
+}
+
 pub fn posture_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_posture"));
     cmd.args(args).env("POSTURE_DATA_DIR", test_data_dir());
