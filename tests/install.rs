@@ -54,7 +54,15 @@ fn moved_binary(dir: &Path) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir(&bin).unwrap();
     let moved = bin.join("posture");
-    std::fs::copy(env!("CARGO_BIN_EXE_posture"), &moved).unwrap();
+    // Copied by another process: a file this process had open for writing can be inherited by
+    // a child that another test thread forks at that moment, and executing it then fails
+    // with "Text file busy" (ETXTBSY) until that child has exec'd.
+    let copied = Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_posture"))
+        .arg(&moved)
+        .status()
+        .expect("cp runs");
+    assert!(copied.success(), "cp failed");
     moved
 }
 
