@@ -922,3 +922,77 @@ pub fn with_tables(docs: &str, tables: &str) -> Option<String> {
     let end = docs[begin..].find(DOCS_END)? + begin;
     Some(format!("{}\n\n{}\n{}", &docs[..begin], tables.trim_end(), &docs[end..]))
 }
+
+/// The first line where `quoted` (the committed docs) and `produced` (the tables generated now)
+/// differ by more than the rounding of the printed figures: `None` when they agree.
+///
+/// ONNX Runtime picks its kernels by CPU (AVX2, AVX-512), so a landmark can move by 1e-4 px
+/// between machines and a figure printed to 3 decimals can flip its last digit. A number may
+/// therefore differ by one unit of its last printed digit; everything else (words, classes,
+/// counts of lines) must be equal.
+pub fn differs_beyond_rounding(quoted: &str, produced: &str) -> Option<String> {
+    let (a, b): (Vec<&str>, Vec<&str>) = (quoted.lines().collect(), produced.lines().collect());
+    if a.len() != b.len() {
+        return Some(format!("{} lines quoted, {} produced", a.len(), b.len()));
+    }
+    a.iter()
+        .zip(&b)
+        .find(|(x, y)| !line_agrees(x, y))
+        .map(|(x, y)| format!("quoted:   {x}\nproduced: {y}"))
+}
+
+fn line_agrees(quoted: &str, produced: &str) -> bool {
+    let split = |s: &'static str| move |c: char| c.is_whitespace() || s.contains(c);
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        quoted.split(split("|,()")).filter(|t| !t.is_empty()).collect(),
+        produced.split(split("|,()")).filter(|t| !t.is_empty()).collect(),
+    );
+    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| token_agrees(x, y))
+}
+
+/// Equal, or the same number to one unit of the last digit `quoted` prints.
+fn token_agrees(quoted: &str, produced: &str) -> bool {
+    if quoted == produced {
+        return true;
+    }
+    let number = |t: &str| {
+        let core = t.trim_end_matches(['°', '%', ';', ':']);
+        core.parse::<f64>()
+            .ok()
+            .map(|v| (v, core.split_once('.').map_or(0, |(_, d)| d.len())))
+    };
+    match (number(quoted), number(produced)) {
+        (Some((x, digits)), Some((y, digits_y))) if digits == digits_y => {
+            (x - y).abs() <= 1.000_001 * 10f64.powi(-(digits as i32))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod docs_tests {
+    use super::differs_beyond_rounding;
+
+    #[test]
+    fn a_last_digit_flipped_by_the_cpu_still_agrees() {
+        let quoted = "| s405 | 30 | 48.2 | normal | eye_distance_px -5.146 |";
+        let produced = "| s405 | 30 | 48.2 | normal | eye_distance_px -5.145 |";
+        assert_eq!(differs_beyond_rounding(quoted, produced), None);
+    }
+
+    #[test]
+    fn two_units_a_word_or_a_line_more_do_not() {
+        let quoted = "| s405 | 48.2 | normal |";
+        assert!(differs_beyond_rounding(quoted, "| s405 | 48.4 | normal |").is_some());
+        assert!(differs_beyond_rounding(quoted, "| s405 | 48.2 | forward |").is_some());
+        assert!(differs_beyond_rounding(quoted, "| s405 | 48.2 |").is_some());
+        assert!(differs_beyond_rounding(quoted, "| s405 | 48.20 | normal |").is_some());
+        assert!(differs_beyond_rounding(quoted, &format!("{quoted}\nmore")).is_some());
+    }
+
+    #[test]
+    fn units_and_signs_are_read_with_the_number() {
+        assert_eq!(differs_beyond_rounding("MAE 2.6°, +0.127", "MAE 2.7°, +0.128"), None);
+        assert!(differs_beyond_rounding("+0.127", "-0.127").is_some());
+    }
+}

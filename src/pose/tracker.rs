@@ -80,13 +80,19 @@ pub fn choose_subject(detections: &[Detection], rule: SubjectRule, frame_size: (
         return None;
     }
     let best_by = |key: &dyn Fn(&Detection) -> f32| {
-        (0..detections.len()).min_by(|&a, &b| key(&detections[a]).total_cmp(&key(&detections[b])))
+        (0..detections.len())
+            .filter(|&i| detections[i].is_upright())
+            .min_by(|&a, &b| key(&detections[a]).total_cmp(&key(&detections[b])))
     };
     match rule {
         SubjectRule::NearestTo(x, y) => best_by(&|d| d.distance_to((x, y)))
             .filter(|&i| detections[i].distance_to((x, y)) <= detections[i].torso_length_px()),
         SubjectRule::Largest => {
-            let largest = detections.iter().map(|d| d.roi().size_px).fold(0.0f32, f32::max);
+            let largest = detections
+                .iter()
+                .filter(|d| d.is_upright())
+                .map(|d| d.roi().size_px)
+                .fold(0.0f32, f32::max);
             let centre = (frame_size.0 as f32 / 2.0, frame_size.1 as f32 / 2.0);
             best_by(&|d| {
                 if d.roi().size_px < 0.9 * largest {
@@ -106,6 +112,7 @@ pub fn find_subject(detections: &[Detection], hip_centre: (f32, f32), roi_size_p
     detections
         .iter()
         .enumerate()
+        .filter(|(_, d)| d.is_upright())
         .map(|(i, d)| {
             (
                 i,
@@ -321,6 +328,31 @@ mod tests {
             face_box: [x - 5.0, y - size * 0.45, x + 5.0, y - size * 0.35],
             keypoints: [(x, y), (x, y - size / 2.0), (x, y - size * 0.3), (x, y - size * 0.6)],
         }
+    }
+
+    /// `person` with the torso turned by `deg` about the hip centre.
+    fn turned(x: f32, y: f32, size: f32, deg: f32) -> Detection {
+        let (sin, cos) = deg.to_radians().sin_cos();
+        let mut d = person(x, y, size);
+        for k in &mut d.keypoints {
+            let (dx, dy) = (k.0 - x, k.1 - y);
+            *k = (x + dx * cos - dy * sin, y + dx * sin + dy * cos);
+        }
+        d
+    }
+
+    #[test]
+    fn a_detection_with_the_shoulders_below_the_hips_is_never_the_subject() {
+        let flipped = turned(540.0, 680.0, 400.0, 128.0);
+        let leaning = turned(900.0, 680.0, 300.0, 40.0);
+        assert!(!flipped.is_upright() && leaning.is_upright());
+        let dets = [flipped.clone(), leaning];
+        assert_eq!(
+            choose_subject(&dets, SubjectRule::NearestTo(540.0, 600.0), (1000, 800)),
+            None
+        );
+        assert_eq!(choose_subject(&dets, SubjectRule::Largest, (1000, 800)), Some(1));
+        assert_eq!(find_subject(&[flipped], (540.0, 680.0), 400.0), None);
     }
 
     #[test]
