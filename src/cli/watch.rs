@@ -124,13 +124,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         is_camera,
     };
     // The first frame tells the size, which (with the camera or file) picks the profile.
-    let (first, size) = opener.open_first()?;
+    let (size, source_label) = opener.open_first()?;
     let profile_label = if is_camera {
-        first.label().to_string()
+        source_label
     } else {
         args.source.display().to_string()
     };
-    opener.first = Some(first);
     let profile_path = log::data_dir()
         .ok()
         .map(|dir| profile::profile_path(&dir, &profile::profile_key(&profile_label, is_camera, size)));
@@ -301,25 +300,25 @@ struct WatchOpener {
 }
 
 impl WatchOpener {
-    /// Open the source and read its first frame: the source (that frame still to come) and
-    /// the frames' size.
-    fn open_first(&self) -> Result<(Box<dyn FrameSource>, (u32, u32)), InputError> {
+    /// Open the source and read its first frame (kept for the first [`Opener::open`]): the
+    /// frames' size and the source's label.
+    fn open_first(&mut self) -> Result<((u32, u32), String), InputError> {
         let mut source = self.pipeline.open_input(&self.path)?;
-        let label = self.path.display().to_string();
-        match source.next_frame() {
-            Some(Ok(frame)) => {
-                let size = (frame.image.width(), frame.image.height());
-                Ok((
-                    Box::new(Peeked {
-                        first: Some(frame),
-                        inner: source,
-                    }),
-                    size,
-                ))
+        let frame = match source.next_frame() {
+            Some(Ok(frame)) => frame,
+            Some(Err(e)) => return Err(e.into()),
+            None => {
+                let input = self.path.display().to_string();
+                return Err(InputError::NoFrames { input });
             }
-            Some(Err(e)) => Err(e.into()),
-            None => Err(InputError::NoFrames { input: label }),
-        }
+        };
+        let size = (frame.image.width(), frame.image.height());
+        let label = source.label().to_string();
+        self.first = Some(Box::new(Peeked {
+            first: Some(frame),
+            inner: source,
+        }));
+        Ok((size, label))
     }
 }
 

@@ -371,6 +371,24 @@ mod tests {
     }
 
     #[test]
+    fn snoozed_time_with_the_camera_closed_is_not_watched_but_snoozed_readings_are() {
+        let mut a = Aggregator::new(START);
+        // The camera closed: statuses without a level.
+        let mut ops = feed(&mut a, 0.0, 20.0, 1.0, &status(None, None, State::Snoozed));
+        // A file keeps being read while snoozed: its readings count.
+        ops.extend(feed(
+            &mut a,
+            20.0,
+            30.0,
+            1.0,
+            &status(Some(Level::Good), None, State::Snoozed),
+        ));
+        ops.extend(a.finish(START + 30.0));
+        let rows = minutes(&ops);
+        assert_eq!((rows[0].unseen_s, rows[0].good_s), (0.0, 10.0));
+    }
+
+    #[test]
     fn events_between_statuses_do_not_stretch_the_hold() {
         let mut a = Aggregator::new(START);
         let mut ops = a.push(START, &status(Some(Level::Forward), None, State::Alerting));
