@@ -27,7 +27,7 @@ would deliver it (frames that arrive while the model is busy are dropped); with 
 possible and its own timestamps are the clock.\n\nA side camera gives the craniovertebral angle; a front camera \
 needs a baseline: --baseline FILE from `posture calibrate`, or --calibrate SECONDS (sit upright at the start); \
 without either, the baseline stored for this camera and resolution (a file: its name and resolution) is used, and \
-the first watch with a camera records one from its first 10 s and stores it. \
+the first watch of a camera (or file) at a resolution records one from its first 10 s (sit upright) and stores it. \
 Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
 (nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
 Lines: t_s, event (status at least once a second, calibrating, calibrated, alert_start, alert_end, away, back, paused, \
