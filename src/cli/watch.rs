@@ -123,6 +123,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         pipeline: settings.pipeline.clone(),
         is_camera,
     };
+    // The watch's clock starts before the camera's first frame, so that the camera's times
+    // (from that frame) never run ahead of it.
+    let watch_clock = SystemClock::default();
     // The first frame tells the size, which (with the camera or file) picks the profile.
     let (size, source_label) = opener.open_first()?;
     let profile_label = if is_camera {
@@ -203,14 +206,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         warn(note);
     }
     let last_t_s = std::cell::Cell::new(0.0);
-    let clock = SystemClock::default();
     let summary = monitor::watch(
         &mut opener,
         &label,
         &settings,
         calibration,
         &mut models,
-        &clock,
+        &watch_clock,
         &stop_requested,
         |_| screen.borrow_mut().as_mut().map_or_else(Vec::new, |s| s.commands()),
         |event| {

@@ -367,6 +367,8 @@ impl Passes for Loop<'_> {
 
     fn idle(&mut self, now_s: f64) -> Idle {
         let core = &mut self.core;
+        // Never before the last frame: the events' times do not go back.
+        let now_s = now_s.max(core.summary.seconds);
         let changes = core.apply_commands(now_s);
         core.emit_changes(now_s, changes);
         core.status(now_s, None);
@@ -445,7 +447,160 @@ pub fn watch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frames::FrameError;
     use crate::monitor::policy::PolicySettings;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A clock that moves only when slept on.
+    #[derive(Default)]
+    struct FakeClock(Arc<Mutex<Duration>>);
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Duration {
+            *self.0.lock().unwrap()
+        }
+        fn sleep(&self, d: Duration) {
+            *self.0.lock().unwrap() += d;
+        }
+    }
+
+    /// A camera of grey frames every 250 ms, timed by the clock (which it moves on as it
+    /// delivers them); counts its opens and closes.
+    struct FakeCamera {
+        opens: Rc<Cell<u32>>,
+        closes: Rc<Cell<u32>>,
+        clock: Arc<Mutex<Duration>>,
+    }
+
+    struct FakeStream {
+        next_ms: f64,
+        closes: Rc<Cell<u32>>,
+        clock: Arc<Mutex<Duration>>,
+        opened_at: Duration,
+    }
+
+    impl FrameSource for FakeStream {
+        fn label(&self) -> &str {
+            "camera 9 (fake)"
+        }
+        fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+            let timestamp_ms = self.next_ms;
+            self.next_ms += 250.0;
+            *self.clock.lock().unwrap() = self.opened_at + Duration::from_secs_f64(timestamp_ms / 1000.0);
+            Some(Ok(Frame {
+                image: image::RgbImage::from_pixel(96, 96, image::Rgb([90, 90, 90])),
+                index: 0,
+                timestamp_ms,
+            }))
+        }
+    }
+
+    impl Drop for FakeStream {
+        fn drop(&mut self) {
+            self.closes.set(self.closes.get() + 1);
+        }
+    }
+
+    impl Opener for FakeCamera {
+        fn open(&mut self) -> Result<Box<dyn FrameSource>, FrameError> {
+            self.opens.set(self.opens.get() + 1);
+            Ok(Box::new(FakeStream {
+                next_ms: 0.0,
+                closes: Rc::clone(&self.closes),
+                clock: Arc::clone(&self.clock),
+                opened_at: *self.clock.lock().unwrap(),
+            }))
+        }
+        fn is_camera(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_paused_watch_closes_the_camera_and_reopens_it_on_resume() {
+        let settings = WatchSettings {
+            pipeline: PipelineSettings::default(),
+            measure: MeasureSettings::default(),
+            thresholds: Thresholds::default(),
+            judge: JudgeSettings::default(),
+            policy: PolicySettings::default(),
+            fps: 4.0,
+            recalibrate_s: 10.0,
+        };
+        let mut models = settings.pipeline.load_models().expect("the models load");
+        let (opens, closes) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let clock = FakeClock::default();
+        let mut camera = FakeCamera {
+            opens: Rc::clone(&opens),
+            closes: Rc::clone(&closes),
+            clock: Arc::clone(&clock.0),
+        };
+        let done = Cell::new(false);
+        let mut events = Vec::new();
+        // Pause at 1 s of the camera's time; resume at 5 s of the clock's (while it is closed).
+        let (mut paused, mut resumed) = (false, false);
+        let commands = |t_s: f64| {
+            if !paused && t_s >= 1.0 {
+                paused = true;
+                return vec![Command::Pause];
+            }
+            if paused && !resumed && t_s >= 5.0 {
+                resumed = true;
+                return vec![Command::Resume];
+            }
+            Vec::new()
+        };
+        let summary = watch(
+            &mut camera,
+            "camera:9",
+            &settings,
+            Calibration::None,
+            &mut models,
+            &clock,
+            &|| done.get(),
+            commands,
+            |e| {
+                done.set(done.get() || e.t_s >= 8.0);
+                events.push(e.clone());
+            },
+        )
+        .unwrap();
+        assert_eq!((opens.get(), closes.get()), (2, 2));
+        let moments: Vec<(f64, &EventBody)> = events
+            .iter()
+            .filter(|e| !matches!(e.body, EventBody::Status { .. }))
+            .map(|e| (e.t_s, &e.body))
+            .collect();
+        assert_eq!(
+            moments.iter().map(|m| m.1).collect::<Vec<_>>(),
+            [
+                &EventBody::Paused,
+                &EventBody::CameraReleased,
+                &EventBody::Resumed,
+                &EventBody::CameraReopened
+            ],
+            "{moments:?}"
+        );
+        assert_eq!(moments[0].0, 1.0);
+        assert!((5.0..5.3).contains(&moments[2].0), "{moments:?}");
+        // While closed, a status each second says paused; the frames after go on from 5 s.
+        let closed: Vec<&EventRecord> = events
+            .iter()
+            .filter(|e| e.t_s > 1.5 && e.t_s < 5.0 && matches!(e.body, EventBody::Status { .. }))
+            .collect();
+        assert!(closed.len() >= 3, "{events:?}");
+        assert!(closed.iter().all(|e| matches!(
+            e.body,
+            EventBody::Status {
+                state: State::Paused,
+                level: None,
+                ..
+            }
+        )));
+        assert!(summary.seconds >= 8.0, "{summary:?}");
+        assert!(events.windows(2).all(|w| w[1].t_s >= w[0].t_s), "{events:?}");
+    }
 
     fn alerting_policy() -> AlertPolicy {
         let mut policy = AlertPolicy::new(PolicySettings::default());
