@@ -28,7 +28,17 @@ fn a_watch_logs_one_session_its_minutes_and_its_alert_and_stats_reports_them() {
     let clip = desk_clip(dir.path());
     let data = dir.path().join("data");
     let env = [("POSTURE_DATA_DIR", data.to_str().unwrap())];
-    let out = posture_env(&["watch", clip.to_str().unwrap(), "--fast", "--calibrate", "10"], &env);
+    let out = posture_env(
+        &[
+            "watch",
+            clip.to_str().unwrap(),
+            "--fast",
+            "--calibrate",
+            "10",
+            "--no-notify",
+        ],
+        &env,
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 

@@ -1,6 +1,7 @@
 //! `posture watch`'s status screen in a real terminal: tmux runs the watch on a clip played in
-//! real time, the test reads the screen (capture-pane) and presses keys (send-keys): `p`
-//! pauses, `q` quits, and the shell's screen is back afterwards.
+//! real time, the test reads the screen (capture-pane) and presses keys (send-keys): `c`
+//! records a new baseline, `t` snoozes until tomorrow, `p` pauses, `q` quits, and the shell's
+//! screen is back afterwards.
 
 mod common;
 use common::*;
@@ -123,9 +124,32 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
     let screen = start_watch(&tmux, dir.path(), &events);
     assert!(screen.contains("q quit") && screen.contains("p pause"), "{screen}");
     assert!(
+        screen.contains("c recalibrate") && screen.contains("t until tomorrow"),
+        "{screen}"
+    );
+    assert!(
         screen.contains("Watched:") && screen.contains("Good posture:"),
         "{screen}"
     );
+
+    // c: a new baseline from the next 3 s (--calibrate 3), said on the screen.
+    tmux.keys("c");
+    tmux.wait_for("recalibration", Duration::from_secs(10), |s| {
+        s.contains("recording your baseline for 3 s")
+    });
+    tmux.wait_for("the new baseline", Duration::from_secs(20), |s| {
+        s.contains("baseline recorded (front")
+    });
+
+    // t: snoozed until tomorrow morning, with the time it has left (under a day).
+    tmux.keys("t");
+    let screen = tmux.wait_for("snoozed state", Duration::from_secs(10), |s| {
+        state_line(s).is_some_and(|l| l.contains("snoozed (") && l.contains(" left)"))
+    });
+    let line = state_line(&screen).unwrap();
+    let left = line.split("snoozed (").nth(1).unwrap().split(' ').next().unwrap();
+    let hours: u32 = left.split(':').next().unwrap().parse().unwrap();
+    assert!(hours < 24, "{line}");
 
     tmux.keys("p");
     tmux.wait_for("paused state", Duration::from_secs(10), |s| {
@@ -142,7 +166,26 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
         .filter(|e| e != "\"status\"")
         .collect();
-    assert_eq!(kinds, ["\"calibrated\"", "\"paused\""], "{text}");
+    assert_eq!(
+        kinds,
+        [
+            "\"calibrating\"",
+            "\"calibrated\"",
+            "\"calibrating\"",
+            "\"calibrated\"",
+            "\"snoozed\"",
+            "\"paused\""
+        ],
+        "{text}"
+    );
+    // The snooze lasts until the next 06:00: between a second and a day.
+    let snoozed: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["event"] == "snoozed")
+        .collect();
+    let lasts = snoozed[0]["until_s"].as_f64().unwrap() - snoozed[0]["t_s"].as_f64().unwrap();
+    assert!(lasts > 0.0 && lasts <= 86_400.0, "{lasts}");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 use crate::assess::Thresholds;
 use crate::measures::{Reason, View};
-use crate::monitor::policy::{Level, State};
+use crate::monitor::policy::{until_tomorrow_s, Level, State};
 use crate::monitor::{Command, EventBody, EventRecord};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
@@ -34,7 +34,12 @@ const MAX_STATUS_GAP_S: f64 = 2.0;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Key {
     PauseOrResume,
-    Snooze { seconds: f64 },
+    Snooze {
+        seconds: f64,
+    },
+    /// Until tomorrow morning: how long is known only when it is pressed.
+    SnoozeUntilTomorrow,
+    Recalibrate,
     Quit,
 }
 
@@ -45,6 +50,8 @@ fn key_of(code: KeyCode) -> Option<Key> {
             seconds: SNOOZE_SHORT_S,
         }),
         KeyCode::Char('S') => Some(Key::Snooze { seconds: SNOOZE_LONG_S }),
+        KeyCode::Char('t') => Some(Key::SnoozeUntilTomorrow),
+        KeyCode::Char('c') => Some(Key::Recalibrate),
         KeyCode::Char('q') | KeyCode::Esc => Some(Key::Quit),
         _ => None,
     }
@@ -65,6 +72,8 @@ pub struct Shown {
     good_s: f64,
     last_alert: Option<(f64, &'static str)>,
     calibrated: bool,
+    /// Until when the last snooze holds (watch time).
+    snoozed_until_s: Option<f64>,
     /// The latest notice (a warning, a calibration).
     notice: Option<String>,
 }
@@ -99,18 +108,35 @@ impl Shown {
                 self.level = *level;
                 self.state = Some(*state);
             }
-            EventBody::Calibrated { view, frames } => {
+            EventBody::Calibrating { seconds } => {
+                self.notice = Some(format!("sit upright: recording your baseline for {seconds:.0} s"));
+            }
+            EventBody::Calibrated { view, frames, .. } => {
                 self.calibrated = true;
                 self.notice = Some(format!("baseline recorded ({}, {frames} frames)", view.as_str()));
             }
             EventBody::AlertStart { .. } => self.last_alert = Some((event.t_s, "forward head")),
-            EventBody::AlertEnd { .. } => {}
-            EventBody::Away | EventBody::Back | EventBody::Snoozed { .. } | EventBody::Paused | EventBody::Resumed => {}
+            EventBody::Snoozed { until_s } => self.snoozed_until_s = Some(*until_s),
+            EventBody::CameraReleased => self.notice = Some("camera off while paused or snoozed".into()),
+            EventBody::CameraReopened => self.notice = Some("camera on again".into()),
+            EventBody::CameraUnavailable { error, .. } => {
+                self.notice = Some(format!("camera unavailable ({error}); trying again every few seconds"));
+            }
+            EventBody::AlertEnd { .. } | EventBody::Away | EventBody::Back | EventBody::Paused | EventBody::Resumed => {
+            }
         }
     }
 
     pub fn notice(&mut self, text: String) {
         self.notice = Some(text);
+    }
+
+    /// The state as shown: a snooze with the time it has left.
+    fn state_text(&self) -> String {
+        match (self.state, self.snoozed_until_s) {
+            (Some(State::Snoozed), Some(until)) => format!("snoozed ({} left)", clock(until - self.t_s)),
+            (state, _) => state_name(state).to_string(),
+        }
     }
 
     /// What `p` means now.
@@ -162,6 +188,22 @@ fn state_name(state: Option<State>) -> &'static str {
         Some(State::Paused) => "paused",
         Some(State::Snoozed) => "snoozed",
     }
+}
+
+/// Seconds since local midnight now (the C library's idea of the time zone).
+fn local_time_of_day_s() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let t = libc::time_t::try_from(now).unwrap_or(0);
+    // SAFETY: localtime_r writes only into `tm`, which lives for the call; a zeroed `tm` is
+    // a valid value of this plain C struct.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&t, &mut tm) }.is_null() {
+        // No local time to be had: UTC's time of day.
+        return (now % 86_400) as f64;
+    }
+    f64::from(tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec)
 }
 
 /// Put the terminal back as it was: cooked mode, the main screen, a cursor.
@@ -251,6 +293,10 @@ impl Screen {
             out.push(match key {
                 Key::PauseOrResume => self.shown.pause_or_resume(),
                 Key::Snooze { seconds } => Command::Snooze { seconds },
+                Key::SnoozeUntilTomorrow => Command::Snooze {
+                    seconds: until_tomorrow_s(local_time_of_day_s()),
+                },
+                Key::Recalibrate => Command::Recalibrate,
                 Key::Quit => Command::Quit,
             });
         }
@@ -270,7 +316,7 @@ impl Screen {
     fn draw(&mut self) {
         let shown = &self.shown;
         let reading = shown.reading_line(&self.thresholds);
-        let state = state_name(shown.state);
+        let state = shown.state_text();
         let state_style = match shown.state {
             Some(State::Alerting) => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
             Some(State::Pending) => Style::default().fg(Color::Yellow),
@@ -295,7 +341,7 @@ impl Screen {
         if let Some(notice) = &shown.notice {
             lines.push(Line::from(format!("Note: {notice}")));
         }
-        let keys = Line::from("p pause/resume   s snooze 15 min   S snooze 1 h   q quit");
+        let keys = Line::from("p pause/resume  s snooze 15 min  S 1 h  t until tomorrow  c recalibrate  q quit");
         let _ = self.terminal.draw(|frame| {
             let [body, help] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(frame.area());
             frame.render_widget(
@@ -363,10 +409,34 @@ mod tests {
     }
 
     #[test]
-    fn the_keys_are_p_s_capital_s_and_q() {
+    fn a_snooze_shows_the_time_it_has_left() {
+        let mut shown = Shown::default();
+        shown.update(&status(100.0, Some(Level::Good), State::Ok));
+        shown.update(&EventRecord {
+            t_s: 100.0,
+            body: EventBody::Snoozed {
+                until_s: 100.0 + 8.0 * 3600.0,
+            },
+        });
+        shown.update(&status(160.0, None, State::Snoozed));
+        assert_eq!(shown.state_text(), "snoozed (7:59:00 left)");
+        shown.update(&status(200.0, None, State::Ok));
+        assert_eq!(shown.state_text(), "ok");
+    }
+
+    #[test]
+    fn the_local_time_of_day_is_within_a_day() {
+        let t = local_time_of_day_s();
+        assert!((0.0..86_400.0).contains(&t), "{t}");
+    }
+
+    #[test]
+    fn the_keys_are_p_s_capital_s_t_c_and_q() {
         assert_eq!(key_of(KeyCode::Char('p')), Some(Key::PauseOrResume));
         assert_eq!(key_of(KeyCode::Char('s')), Some(Key::Snooze { seconds: 900.0 }));
         assert_eq!(key_of(KeyCode::Char('S')), Some(Key::Snooze { seconds: 3600.0 }));
+        assert_eq!(key_of(KeyCode::Char('t')), Some(Key::SnoozeUntilTomorrow));
+        assert_eq!(key_of(KeyCode::Char('c')), Some(Key::Recalibrate));
         assert_eq!(key_of(KeyCode::Char('q')), Some(Key::Quit));
         assert_eq!(key_of(KeyCode::Char('x')), None);
     }

@@ -4,31 +4,45 @@ use super::pipeline::{stop_requested, PipelineArgs};
 use super::tui::Screen;
 use crate::assess::baseline::Baseline;
 use crate::assess::Thresholds;
+use crate::frames::{Frame, FrameError, FrameSource, SystemClock};
 use crate::measures::MeasureSettings;
 use crate::monitor::log::{self, SessionClock, SessionLog};
-use crate::monitor::{self, Calibration, EventBody, EventRecord, WatchSettings};
+use crate::monitor::notify::{choose_sink_here, Notifier};
+use crate::monitor::source::Opener;
+use crate::monitor::{self, profile, Calibration, EventBody, EventRecord, WatchSettings};
+use crate::pipeline::{InputError, PipelineSettings};
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Seconds of upright sitting recorded when no baseline is given or stored for the camera
+/// (and by the recalibrate key without --calibrate).
+const DEFAULT_CALIBRATE_S: f64 = 10.0;
 
 #[derive(clap::Args)]
 #[command(
     after_help = "SOURCE: camera:N (default camera:0) or a video file, played at real-time pace as a camera \
 would deliver it (frames that arrive while the model is busy are dropped); with --fast a file is read as fast as \
 possible and its own timestamps are the clock.\n\nA side camera gives the craniovertebral angle; a front camera \
-needs a baseline (--baseline FILE from `posture calibrate`, or --calibrate SECONDS: sit upright at the start). \
+needs a baseline: --baseline FILE from `posture calibrate`, or --calibrate SECONDS (sit upright at the start); \
+without either, the baseline stored for this camera and resolution (a file: its name and resolution) is used, and \
+the first watch of a camera (or file) at a resolution records one from its first 10 s (sit upright) and stores it. \
 Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
 (nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
-Lines: t_s, event (status at least once a second, calibrated, alert_start, alert_end, away, back, paused, resumed, snoozed) and its fields. \
+Lines: t_s, event (status at least once a second, calibrating, calibrated, alert_start, alert_end, away, back, paused, \
+resumed, snoozed, camera_released, camera_reopened, camera_unavailable) and its fields. An alert also shows a desktop \
+notification (none with --no-notify; without a notification service, one warning and the terminal bell). A camera is \
+closed while paused or snoozed and opened again after; one that fails is tried again every few seconds. \
 Ctrl-C ends the watch (exit status 130).\n\nWhen stderr is a terminal (and --events does not write to the same \
 terminal), a status screen shows the reading against the threshold, the state (ok, pending, alerting, away, paused, \
 snoozed), the time watched and in good posture, and the last alert; keys: p pause/resume, s snooze 15 min, S snooze \
-1 h, q quit (each applied at the next analysed frame, and written as the paused, resumed and snoozed events). \
+1 h, t snooze until tomorrow (06:00), c recalibrate (sit upright), q quit (each applied at the next analysed frame, \
+and written as the paused, resumed, snoozed and calibrating events). \
 --no-tui, or no terminal, gives the moments that matter as lines on stderr instead.\n\nEach watch is logged, a minute at a time (time measured, in good posture, \
 borderline, forward head, unseen; median CVA; alerts), to $POSTURE_DATA_DIR/posture.sqlite, else \
-$XDG_DATA_HOME/posture/posture.sqlite, else ~/.local/share/posture/posture.sqlite, for `posture stats`. Frames are \
-never stored, only these numbers; --no-log keeps nothing."
+$XDG_DATA_HOME/posture/posture.sqlite, else ~/.local/share/posture/posture.sqlite, for `posture stats`; the camera \
+profiles are in profiles/ beside it. Frames are never stored, only these numbers; --no-log writes nothing there."
 )]
 pub struct Args {
     /// camera:N or a video file.
@@ -53,9 +67,13 @@ pub struct Args {
     /// No status screen: the moments that matter as lines on stderr, as without a terminal.
     #[arg(long)]
     no_tui: bool,
-    /// Keep no session log (by default each minute's figures go to the log for `posture stats`).
+    /// Keep no session log (by default each minute's figures go to the log for `posture stats`)
+    /// and store no camera profile.
     #[arg(long)]
     no_log: bool,
+    /// No desktop notification (nor bell) when an alert starts.
+    #[arg(long)]
+    no_notify: bool,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -82,11 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(events) = args.events.as_ref().filter(|e| e.as_os_str() != "-") {
         super::refuse_output_over_input(events, [args.source.as_path()])?;
     }
-    let calibration = match (&args.baseline, args.calibrate) {
-        (Some(path), _) => Calibration::Given(Baseline::load(path)?),
-        (None, Some(seconds)) => Calibration::Record { seconds },
-        (None, None) => Calibration::None,
-    };
+    let given = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut pipeline = args.pipeline.settings();
     // A few frames a second need no second thread: one of each kind costs less CPU in all.
     pipeline.threads = args.pipeline.threads.unwrap_or(1) as usize;
@@ -100,9 +114,48 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         judge: Default::default(),
         policy: Default::default(),
         fps: args.fps,
+        recalibrate_s: args.calibrate.unwrap_or(DEFAULT_CALIBRATE_S),
     };
     let mut models = settings.pipeline.load_models()?;
-    let source = settings.pipeline.open_input(&args.source)?;
+    let mut opener = WatchOpener {
+        first: None,
+        path: args.source.clone(),
+        pipeline: settings.pipeline.clone(),
+        is_camera,
+    };
+    // The watch's clock starts before the camera's first frame, so that the camera's times
+    // (from that frame) never run ahead of it.
+    let watch_clock = SystemClock::default();
+    // The first frame tells the size, which (with the camera or file) picks the profile.
+    let (size, source_label) = opener.open_first()?;
+    let profile_label = if is_camera {
+        source_label
+    } else {
+        args.source.display().to_string()
+    };
+    let profile_path = log::data_dir()
+        .ok()
+        .map(|dir| profile::profile_path(&dir, &profile::profile_key(&profile_label, is_camera, size)));
+    let mut notes = Vec::new();
+    let calibration = match (given, args.calibrate) {
+        (Some(baseline), _) => Calibration::Given(baseline),
+        (None, Some(seconds)) => Calibration::Record { seconds },
+        (None, None) => match profile_path.as_deref().map(profile::load) {
+            Some(Ok(Some(baseline))) => Calibration::Given(baseline),
+            Some(Err(e)) => {
+                notes.push(format!("warning: {e}; recording a new one"));
+                Calibration::Record {
+                    seconds: DEFAULT_CALIBRATE_S,
+                }
+            }
+            Some(Ok(None)) | None => Calibration::Record {
+                seconds: DEFAULT_CALIBRATE_S,
+            },
+        },
+    };
+    // Each baseline recorded is kept for the next watch with this camera.
+    let save_profile = profile_path.filter(|_| !args.no_log);
+    let mut notifier = Notifier::for_choice(choose_sink_here(args.no_notify));
     let mut events: Option<Box<dyn Write>> = match &args.events {
         Some(p) if p.as_os_str() == "-" => Some(Box::new(std::io::stdout().lock())),
         Some(p) => Some(Box::new(
@@ -149,16 +202,28 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => eprintln!("posture: {text}"),
     };
+    for note in notes {
+        warn(note);
+    }
     let last_t_s = std::cell::Cell::new(0.0);
     let summary = monitor::watch(
-        source,
+        &mut opener,
         &label,
         &settings,
         calibration,
         &mut models,
+        &watch_clock,
         &stop_requested,
         |_| screen.borrow_mut().as_mut().map_or_else(Vec::new, |s| s.commands()),
         |event| {
+            if let Some(warning) = notifier.on_event(event) {
+                warn(warning);
+            }
+            if let (EventBody::Calibrated { baseline, .. }, Some(path)) = (&event.body, save_profile.as_deref()) {
+                if let Err(e) = profile::save(path, baseline) {
+                    warn(format!("warning: baseline not stored in {}: {e}", path.display()));
+                }
+            }
             last_t_s.set(event.t_s);
             match screen.borrow_mut().as_mut() {
                 Some(s) => s.update(event),
@@ -209,8 +274,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn terminal_line(event: &EventRecord) -> Option<String> {
     let at = format!("{:02}:{:02}", (event.t_s / 60.0) as u64, (event.t_s % 60.0) as u64);
     let text = match &event.body {
-        EventBody::Calibrated { view, frames } => {
+        EventBody::Calibrating { seconds } => format!("sit upright: recording your baseline for {seconds:.0} s"),
+        EventBody::Calibrated { view, frames, .. } => {
             format!("baseline recorded ({}, {frames} frames)", view.as_str())
+        }
+        EventBody::CameraReleased => "camera off while paused or snoozed".into(),
+        EventBody::CameraReopened => "camera on again".into(),
+        EventBody::CameraUnavailable { error, retry_in_s } => {
+            format!("camera unavailable ({error}); trying again in {retry_in_s:.0} s, then every few seconds")
         }
         EventBody::AlertStart { .. } => "forward head for a while: sit back and lift your head".into(),
         EventBody::AlertEnd { .. } => "posture good again".into(),
@@ -219,4 +290,82 @@ fn terminal_line(event: &EventRecord) -> Option<String> {
         EventBody::Snoozed { .. } | EventBody::Paused | EventBody::Resumed | EventBody::Status { .. } => return None,
     };
     Some(format!("{at} {text}"))
+}
+
+/// Opens the watch's source: the first time the one already opened (to read its size), then
+/// the camera again after it was released.
+struct WatchOpener {
+    first: Option<Box<dyn FrameSource>>,
+    path: PathBuf,
+    pipeline: PipelineSettings,
+    is_camera: bool,
+}
+
+impl WatchOpener {
+    /// Open the source and read its first frame (kept for the first [`Opener::open`]): the
+    /// frames' size and the source's label.
+    fn open_first(&mut self) -> Result<((u32, u32), String), InputError> {
+        let mut source = self.pipeline.open_input(&self.path)?;
+        let frame = match source.next_frame() {
+            Some(Ok(frame)) => frame,
+            Some(Err(e)) => return Err(e.into()),
+            None => {
+                let input = self.path.display().to_string();
+                return Err(InputError::NoFrames { input });
+            }
+        };
+        let size = (frame.image.width(), frame.image.height());
+        let label = source.label().to_string();
+        self.first = Some(Box::new(Peeked {
+            first: Some(frame),
+            inner: source,
+        }));
+        Ok((size, label))
+    }
+}
+
+impl Opener for WatchOpener {
+    fn open(&mut self) -> Result<Box<dyn FrameSource>, FrameError> {
+        if let Some(first) = self.first.take() {
+            return Ok(first);
+        }
+        self.pipeline.open_input(&self.path).map_err(|e| match e {
+            InputError::Open(e) => e,
+            other => FrameError::Camera(other.to_string()),
+        })
+    }
+
+    fn is_camera(&self) -> bool {
+        self.is_camera
+    }
+}
+
+/// A source whose first frame was already read.
+struct Peeked {
+    first: Option<Frame>,
+    inner: Box<dyn FrameSource>,
+}
+
+impl FrameSource for Peeked {
+    fn label(&self) -> &str {
+        self.inner.label()
+    }
+
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        match self.first.take() {
+            Some(frame) => Some(Ok(frame)),
+            None => self.inner.next_frame(),
+        }
+    }
+
+    fn is_still(&self) -> bool {
+        self.inner.is_still()
+    }
+
+    fn skip_before(&mut self, t_ms: f64) {
+        if self.first.as_ref().is_some_and(|f| f.timestamp_ms < t_ms) {
+            self.first = None;
+        }
+        self.inner.skip_before(t_ms);
+    }
 }

@@ -81,6 +81,12 @@ impl Judge {
         self.baseline.as_ref()
     }
 
+    /// Judge without a baseline (while a new one is recorded).
+    pub fn clear_baseline(&mut self) {
+        self.baseline = None;
+        self.front.clear();
+    }
+
     pub fn set_baseline(&mut self, baseline: Baseline) {
         self.baseline = Some(baseline);
         self.front.clear();

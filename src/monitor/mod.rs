@@ -5,12 +5,17 @@
 //!
 //! Stages, each testable alone: [`sampling`] (which frames to analyse) -> pose and measures
 //! (the pipeline) -> [`judge`] (a level over the window) -> [`policy`] (alerts) -> events ->
-//! [`log`] (per-minute rows in the session log, for `posture stats`).
+//! [`log`] (per-minute rows in the session log, for `posture stats`). Around them: [`source`]
+//! (the camera closed while paused or snoozed, retried when it fails), [`notify`] (a desktop
+//! notification when an alert starts) and [`profile`] (a baseline kept per camera).
 
 pub mod judge;
 pub mod log;
+pub mod notify;
 pub mod policy;
+pub mod profile;
 pub mod sampling;
+pub mod source;
 mod watch;
 
 pub use watch::{

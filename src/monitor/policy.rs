@@ -86,6 +86,24 @@ pub enum Change {
     Resumed,
 }
 
+/// "Until tomorrow" ends at this local time of day: the start of a working morning. Midnight
+/// would end the snooze of someone working late a few minutes after they asked for it.
+pub const TOMORROW_STARTS_AT_S: f64 = 6.0 * 3600.0;
+
+/// How long "snooze until tomorrow" lasts when asked at `local_time_of_day_s` (seconds since
+/// local midnight): until the next [`TOMORROW_STARTS_AT_S`] strictly after now. (A change of
+/// daylight saving time overnight moves the end by its hour.)
+pub fn until_tomorrow_s(local_time_of_day_s: f64) -> f64 {
+    const DAY_S: f64 = 86_400.0;
+    let now = local_time_of_day_s.clamp(0.0, DAY_S);
+    let until = TOMORROW_STARTS_AT_S - now;
+    if until > 0.0 {
+        until
+    } else {
+        until + DAY_S
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AlertPolicy {
     settings: PolicySettings,
@@ -117,6 +135,11 @@ impl AlertPolicy {
 
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Until when a snooze holds (`None` unless snoozed).
+    pub fn snoozed_until_s(&self) -> Option<f64> {
+        self.snoozed_until_s.filter(|_| self.state == State::Snoozed)
     }
 
     /// An observation at `t_s` (seconds, non-decreasing): a level, or `None` when the frame
@@ -371,6 +394,36 @@ mod tests {
         assert_eq!(p.resume(), vec![Change::Resumed]);
         let start = feed(&mut p, 200.0, 230.0, 0.25, Some(Level::Forward));
         assert_eq!(start, vec![(220.0, Change::AlertStart)]);
+    }
+
+    #[test]
+    fn until_tomorrow_runs_to_the_next_six_in_the_morning() {
+        let h = 3600.0;
+        assert_eq!(until_tomorrow_s(23.5 * h), 6.5 * h);
+        assert_eq!(until_tomorrow_s(14.0 * h), 16.0 * h);
+        assert_eq!(until_tomorrow_s(2.0 * h), 4.0 * h);
+        assert_eq!(until_tomorrow_s(6.0 * h - 60.0), 60.0);
+        // At six exactly, "tomorrow" is the next day's six.
+        assert_eq!(until_tomorrow_s(6.0 * h), 24.0 * h);
+        assert_eq!(until_tomorrow_s(0.0), 6.0 * h);
+    }
+
+    #[test]
+    fn a_snooze_until_tomorrow_holds_alerts_until_six_and_says_until_when() {
+        // A fake clock: the watch started at 21:00 local time; the user snoozes at 22:00.
+        let started_at_local_s = 21.0 * 3600.0;
+        let mut p = policy();
+        feed(&mut p, 0.0, 3600.0, 1.0, Some(Level::Good));
+        let t = 3600.0;
+        let until = t + until_tomorrow_s(started_at_local_s + t);
+        assert_eq!(until, 9.0 * 3600.0, "22:00 to 06:00 is 8 h");
+        assert_eq!(p.snooze(t, until), vec![Change::Snoozed { until_s: until }]);
+        assert_eq!(p.snoozed_until_s(), Some(until));
+        assert!(feed(&mut p, t, until, 10.0, Some(Level::Forward)).is_empty());
+        assert_eq!(p.state(), State::Snoozed);
+        let after = feed(&mut p, until, until + 30.0, 0.25, Some(Level::Forward));
+        assert_eq!(after, vec![(until + 20.0, Change::AlertStart)]);
+        assert_eq!(p.snoozed_until_s(), None);
     }
 
     #[test]

@@ -3,12 +3,13 @@
 use super::judge::{Judge, JudgeSettings, Reading};
 use super::policy::{AlertPolicy, Change, EndReason, Level, PolicySettings, State};
 use super::sampling::{rate_fps, Sampled};
+use super::source::{self, Idle, Opener, PassEnd, Passes, SourceEvent};
 use crate::assess::baseline::Baseline;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
-use crate::frames::FrameSource;
+use crate::frames::{Clock, Frame, FrameSource};
 use crate::measures::{measure_frame, MeasureSettings, Reason, View};
 use crate::pipeline::{for_each_frame_of, InputError, PipelineSettings};
-use crate::pose::PoseModels;
+use crate::pose::{PoseFrame, PoseModels};
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -21,6 +22,8 @@ pub struct WatchSettings {
     pub policy: PolicySettings,
     /// Frames analysed a second while nothing is pending.
     pub fps: f64,
+    /// A recalibration ([`Command::Recalibrate`]) records this long.
+    pub recalibrate_s: f64,
 }
 
 /// How the baseline is had: given, or recorded from the first seconds of usable frames.
@@ -58,9 +61,16 @@ pub enum EventBody {
         level: Option<Level>,
         state: State,
     },
+    /// A baseline is being recorded from the next `seconds` of usable frames: sit upright.
+    Calibrating {
+        seconds: f64,
+    },
     Calibrated {
         view: View,
         frames: usize,
+        /// The baseline itself, for the caller to keep (not written in the events).
+        #[serde(skip)]
+        baseline: Box<Baseline>,
     },
     AlertStart {
         kind: AlertKind,
@@ -76,6 +86,14 @@ pub enum EventBody {
     },
     Paused,
     Resumed,
+    /// The camera was closed (paused, snoozed).
+    CameraReleased,
+    CameraReopened,
+    /// The camera cannot be opened or stopped delivering frames; it is tried again.
+    CameraUnavailable {
+        error: String,
+        retry_in_s: f64,
+    },
 }
 
 impl EventBody {
@@ -107,6 +125,8 @@ pub enum Command {
     Snooze {
         seconds: f64,
     },
+    /// Record a new baseline from the next [`WatchSettings::recalibrate_s`] of usable frames.
+    Recalibrate,
     /// End the watch as a stop would.
     Quit,
 }
@@ -118,6 +138,7 @@ pub fn apply_command(policy: &mut AlertPolicy, t_s: f64, command: Command) -> (V
         Command::Pause => (policy.pause(t_s), false),
         Command::Resume => (policy.resume(), false),
         Command::Snooze { seconds } => (policy.snooze(t_s, t_s + seconds), false),
+        Command::Recalibrate => (Vec::new(), false),
         Command::Quit => (Vec::new(), true),
     }
 }
@@ -164,113 +185,422 @@ impl Recorder {
     }
 }
 
-/// Watch `source` until it ends, `stop` says so or a [`Command::Quit`] comes, handing each
-/// event to `emit`. `commands` is asked at each analysed frame for what the user asked since.
+impl Recorder {
+    fn new(seconds: f64) -> Recorder {
+        Recorder {
+            seconds,
+            frames: Vec::new(),
+            first_s: None,
+        }
+    }
+}
+
+/// What the watch keeps from frame to frame, and across the camera being closed and reopened.
+struct Core<'a> {
+    settings: &'a WatchSettings,
+    judge: Judge,
+    policy: AlertPolicy,
+    recorder: Option<Recorder>,
+    summary: WatchSummary,
+    last_status_s: Option<f64>,
+    last_state: State,
+    /// The view of the last reading (the status while the camera is closed repeats it).
+    last_view: View,
+    /// Frames a second the sampler passes on, set from the state after each frame.
+    fps: Rc<Cell<f64>>,
+    quit: bool,
+    emit: &'a mut dyn FnMut(&EventRecord),
+    commands: &'a mut dyn FnMut(f64) -> Vec<Command>,
+}
+
+impl Core<'_> {
+    fn emit(&mut self, t_s: f64, body: EventBody) {
+        (self.emit)(&EventRecord { t_s, body });
+    }
+
+    fn start_recording(&mut self, t_s: f64, seconds: f64) {
+        self.recorder = Some(Recorder::new(seconds));
+        self.emit(t_s, EventBody::Calibrating { seconds });
+    }
+
+    /// Apply what the user asked since the last call.
+    fn apply_commands(&mut self, t_s: f64) -> Vec<Change> {
+        let mut changes = Vec::new();
+        for command in (self.commands)(t_s) {
+            if command == Command::Recalibrate {
+                // The old baseline is what no longer fits: it judges nothing meanwhile.
+                self.judge.clear_baseline();
+                self.start_recording(t_s, self.settings.recalibrate_s);
+            }
+            let (applied, ends) = apply_command(&mut self.policy, t_s, command);
+            changes.extend(applied);
+            self.quit |= ends;
+        }
+        changes
+    }
+
+    fn emit_changes(&mut self, t_s: f64, changes: Vec<Change>) {
+        for change in changes {
+            self.summary.alerts += usize::from(change == Change::AlertStart);
+            self.emit(t_s, EventBody::of(change));
+        }
+    }
+
+    /// One analysed frame.
+    fn frame(&mut self, frame: &Frame, pose: &PoseFrame) {
+        // Milliseconds are enough, and keep the events free of float noise.
+        let t_s = (frame.timestamp_ms).round() / 1000.0;
+        let size = (frame.image.width(), frame.image.height());
+        let measure = measure_frame(pose.pose.as_ref(), size, &self.settings.measure);
+        self.summary.frames_analysed += 1;
+        self.summary.seconds = t_s;
+        let thresholds = self.settings.thresholds;
+        if let Some(baseline) = self.recorder.as_mut().and_then(|r| r.add(t_s, measure, &thresholds)) {
+            self.emit(
+                t_s,
+                EventBody::Calibrated {
+                    view: baseline.view,
+                    frames: baseline.frames_used,
+                    baseline: Box::new(baseline.clone()),
+                },
+            );
+            self.judge.set_baseline(baseline);
+            self.recorder = None;
+        }
+        let mut changes = self.apply_commands(t_s);
+        let reading: Reading = self.judge.judge(t_s, &measure);
+        // A person seen without a baseline to judge them by is not "can't see you" time:
+        // the policy hears nothing of it (no alert, and no "away" either).
+        if reading.reason != Some(Reason::NoBaseline) {
+            changes.extend(self.policy.observe(t_s, reading.level));
+        }
+        self.emit_changes(t_s, changes);
+        self.last_view = reading.view;
+        self.status(t_s, Some(&reading));
+        self.fps.set(rate_fps(self.policy.state(), self.settings.fps));
+    }
+
+    /// A status event if the state changed or a second passed; `None`: no frame (the camera
+    /// is closed).
+    fn status(&mut self, t_s: f64, reading: Option<&Reading>) {
+        let state = self.policy.state();
+        if state == self.last_state && self.last_status_s.is_some_and(|last| t_s - last < STATUS_EVERY_S) {
+            return;
+        }
+        let body = match reading {
+            Some(reading) => EventBody::Status {
+                view: reading.view,
+                cva_deg: reading.cva_deg.map(|c| (c * 10.0).round() / 10.0),
+                forward_head: reading.forward_head,
+                looking_down: reading.looking_down,
+                reason: reading.reason,
+                level: reading.level,
+                state,
+            },
+            None => EventBody::Status {
+                view: self.last_view,
+                cva_deg: None,
+                forward_head: None,
+                looking_down: None,
+                reason: None,
+                level: None,
+                state,
+            },
+        };
+        self.emit(t_s, body);
+        self.last_status_s = Some(t_s);
+        self.last_state = state;
+    }
+}
+
+/// The watch loop as [`source::run`] drives it.
+struct Loop<'a> {
+    core: Core<'a>,
+    label: &'a str,
+    models: &'a mut PoseModels,
+    stop: &'a dyn Fn() -> bool,
+    is_camera: bool,
+}
+
+impl Passes for Loop<'_> {
+    type Error = InputError;
+
+    fn pass(&mut self, source: Box<dyn FrameSource>) -> Result<PassEnd, InputError> {
+        let core = &mut self.core;
+        let sampled = Sampled::new(source, Rc::clone(&core.fps));
+        let (user_stop, is_camera) = (self.stop, self.is_camera);
+        let quit = Cell::new(false);
+        let release = Cell::new(false);
+        let stop = || quit.get() || release.get() || user_stop();
+        let frames_before = core.summary.frames_analysed;
+        let result = for_each_frame_of(
+            Box::new(sampled),
+            self.label,
+            &core.settings.pipeline,
+            self.models,
+            &stop,
+            |frame, pose, _| {
+                core.frame(frame, pose);
+                quit.set(core.quit);
+                let (state, until) = (core.policy.state(), core.policy.snoozed_until_s());
+                release.set(is_camera && !source::wants_open(state, until, core.summary.seconds));
+                Ok::<(), InputError>(())
+            },
+        );
+        let end = if quit.get() || user_stop() {
+            PassEnd::Stop
+        } else if release.get() {
+            PassEnd::Release
+        } else {
+            PassEnd::Ended
+        };
+        match result {
+            Ok(_) => Ok(end),
+            // A camera that fails mid-watch, or a reopened one that gave nothing before it was
+            // released again, is tried again, not the end of the watch.
+            Err(
+                InputError::BadFrames { .. } | InputError::NoFrames { .. } | InputError::InterruptedBeforeFirst { .. },
+            ) if is_camera && (frames_before > 0 || end != PassEnd::Ended) => Ok(end),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn idle(&mut self, now_s: f64) -> Idle {
+        let core = &mut self.core;
+        // Never before the last frame: the events' times do not go back.
+        let now_s = now_s.max(core.summary.seconds);
+        let changes = core.apply_commands(now_s);
+        core.emit_changes(now_s, changes);
+        core.status(now_s, None);
+        if core.quit || (self.stop)() {
+            return Idle::Stop;
+        }
+        if source::wants_open(core.policy.state(), core.policy.snoozed_until_s(), now_s) {
+            Idle::Open
+        } else {
+            Idle::Closed
+        }
+    }
+
+    fn source_event(&mut self, now_s: f64, event: SourceEvent) {
+        let body = match event {
+            SourceEvent::Released => EventBody::CameraReleased,
+            SourceEvent::Reopened => EventBody::CameraReopened,
+            SourceEvent::Unavailable { error, retry_in_s } => EventBody::CameraUnavailable { error, retry_in_s },
+        };
+        self.core.emit(now_s, body);
+    }
+}
+
+/// Watch what `opener` opens until it ends, `stop` says so or a [`Command::Quit`] comes,
+/// handing each event to `emit`. `commands` is asked at each analysed frame (and a few times a
+/// second while the camera is closed) for what the user asked since. A camera is closed while
+/// paused or snoozed and reopened after; `clock` times that (the real one outside tests).
 #[allow(clippy::too_many_arguments)]
 pub fn watch(
-    source: Box<dyn FrameSource>,
+    opener: &mut dyn Opener,
     label: &str,
     settings: &WatchSettings,
     calibration: Calibration,
     models: &mut PoseModels,
+    clock: &dyn Clock,
     stop: &dyn Fn() -> bool,
     mut commands: impl FnMut(f64) -> Vec<Command>,
     mut emit: impl FnMut(&EventRecord),
 ) -> Result<WatchSummary, InputError> {
-    let quit = Cell::new(false);
-    let stop = || quit.get() || stop();
-    let fps = Rc::new(Cell::new(settings.fps));
-    let sampled = Sampled::new(source, fps.clone());
-    let (baseline, mut recorder) = match calibration {
+    let policy = AlertPolicy::new(settings.policy);
+    let last_state = policy.state();
+    let (baseline, record_s) = match calibration {
         Calibration::None => (None, None),
         Calibration::Given(b) => (Some(b), None),
-        Calibration::Record { seconds } => (
-            None,
-            Some(Recorder {
-                seconds,
-                frames: Vec::new(),
-                first_s: None,
-            }),
-        ),
+        Calibration::Record { seconds } => (None, Some(seconds)),
     };
-    let mut judge = Judge::new(settings.judge, settings.thresholds, baseline);
-    let mut policy = AlertPolicy::new(settings.policy);
-    let mut summary = WatchSummary::default();
-    let mut last_status_s: Option<f64> = None;
-    let mut last_state = policy.state();
-    for_each_frame_of(
-        Box::new(sampled),
+    let mut core = Core {
+        settings,
+        judge: Judge::new(settings.judge, settings.thresholds, baseline),
+        policy,
+        recorder: None,
+        summary: WatchSummary::default(),
+        last_status_s: None,
+        last_state,
+        last_view: View::None,
+        fps: Rc::new(Cell::new(settings.fps)),
+        quit: false,
+        emit: &mut emit,
+        commands: &mut commands,
+    };
+    if let Some(seconds) = record_s {
+        core.start_recording(0.0, seconds);
+    }
+    let is_camera = opener.is_camera();
+    let mut passes = Loop {
+        core,
         label,
-        &settings.pipeline,
         models,
-        &stop,
-        |frame, pose, _| {
-            // Milliseconds are enough, and keep the events free of float noise.
-            let t_s = (frame.timestamp_ms).round() / 1000.0;
-            let size = (frame.image.width(), frame.image.height());
-            let measure = measure_frame(pose.pose.as_ref(), size, &settings.measure);
-            summary.frames_analysed += 1;
-            summary.seconds = t_s;
-            if let Some(r) = recorder.as_mut() {
-                if let Some(baseline) = r.add(t_s, measure, &settings.thresholds) {
-                    emit(&EventRecord {
-                        t_s,
-                        body: EventBody::Calibrated {
-                            view: baseline.view,
-                            frames: baseline.frames_used,
-                        },
-                    });
-                    judge.set_baseline(baseline);
-                    recorder = None;
-                }
-            }
-            let mut changes = Vec::new();
-            for command in commands(t_s) {
-                let (applied, ends) = apply_command(&mut policy, t_s, command);
-                changes.extend(applied);
-                quit.set(quit.get() || ends);
-            }
-            let reading: Reading = judge.judge(t_s, &measure);
-            // A person seen without a baseline to judge them by is not "can't see you" time:
-            // the policy hears nothing of it (no alert, and no "away" either).
-            if reading.reason != Some(Reason::NoBaseline) {
-                changes.extend(policy.observe(t_s, reading.level));
-            }
-            for change in changes {
-                summary.alerts += usize::from(change == Change::AlertStart);
-                emit(&EventRecord {
-                    t_s,
-                    body: EventBody::of(change),
-                });
-            }
-            let state = policy.state();
-            if state != last_state || last_status_s.is_none_or(|last| t_s - last >= STATUS_EVERY_S) {
-                emit(&EventRecord {
-                    t_s,
-                    body: EventBody::Status {
-                        view: reading.view,
-                        cva_deg: reading.cva_deg.map(|c| (c * 10.0).round() / 10.0),
-                        forward_head: reading.forward_head,
-                        looking_down: reading.looking_down,
-                        reason: reading.reason,
-                        level: reading.level,
-                        state,
-                    },
-                });
-                last_status_s = Some(t_s);
-                last_state = state;
-            }
-            fps.set(rate_fps(state, settings.fps));
-            Ok::<(), InputError>(())
-        },
-    )?;
-    Ok(summary)
+        stop,
+        is_camera,
+    };
+    source::run(opener, clock, &mut passes)?;
+    Ok(passes.core.summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frames::FrameError;
     use crate::monitor::policy::PolicySettings;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A clock that moves only when slept on.
+    #[derive(Default)]
+    struct FakeClock(Arc<Mutex<Duration>>);
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Duration {
+            *self.0.lock().unwrap()
+        }
+        fn sleep(&self, d: Duration) {
+            *self.0.lock().unwrap() += d;
+        }
+    }
+
+    /// A camera of grey frames every 250 ms, timed by the clock (which it moves on as it
+    /// delivers them); counts its opens and closes.
+    struct FakeCamera {
+        opens: Rc<Cell<u32>>,
+        closes: Rc<Cell<u32>>,
+        clock: Arc<Mutex<Duration>>,
+    }
+
+    struct FakeStream {
+        next_ms: f64,
+        closes: Rc<Cell<u32>>,
+        clock: Arc<Mutex<Duration>>,
+        opened_at: Duration,
+    }
+
+    impl FrameSource for FakeStream {
+        fn label(&self) -> &str {
+            "camera 9 (fake)"
+        }
+        fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+            let timestamp_ms = self.next_ms;
+            self.next_ms += 250.0;
+            *self.clock.lock().unwrap() = self.opened_at + Duration::from_secs_f64(timestamp_ms / 1000.0);
+            Some(Ok(Frame {
+                image: image::RgbImage::from_pixel(96, 96, image::Rgb([90, 90, 90])),
+                index: 0,
+                timestamp_ms,
+            }))
+        }
+    }
+
+    impl Drop for FakeStream {
+        fn drop(&mut self) {
+            self.closes.set(self.closes.get() + 1);
+        }
+    }
+
+    impl Opener for FakeCamera {
+        fn open(&mut self) -> Result<Box<dyn FrameSource>, FrameError> {
+            self.opens.set(self.opens.get() + 1);
+            Ok(Box::new(FakeStream {
+                next_ms: 0.0,
+                closes: Rc::clone(&self.closes),
+                clock: Arc::clone(&self.clock),
+                opened_at: *self.clock.lock().unwrap(),
+            }))
+        }
+        fn is_camera(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_paused_watch_closes_the_camera_and_reopens_it_on_resume() {
+        let settings = WatchSettings {
+            pipeline: PipelineSettings::default(),
+            measure: MeasureSettings::default(),
+            thresholds: Thresholds::default(),
+            judge: JudgeSettings::default(),
+            policy: PolicySettings::default(),
+            fps: 4.0,
+            recalibrate_s: 10.0,
+        };
+        let mut models = settings.pipeline.load_models().expect("the models load");
+        let (opens, closes) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let clock = FakeClock::default();
+        let mut camera = FakeCamera {
+            opens: Rc::clone(&opens),
+            closes: Rc::clone(&closes),
+            clock: Arc::clone(&clock.0),
+        };
+        let done = Cell::new(false);
+        let mut events = Vec::new();
+        // Pause at 1 s of the camera's time; resume at 5 s of the clock's (while it is closed).
+        let (mut paused, mut resumed) = (false, false);
+        let commands = |t_s: f64| {
+            if !paused && t_s >= 1.0 {
+                paused = true;
+                return vec![Command::Pause];
+            }
+            if paused && !resumed && t_s >= 5.0 {
+                resumed = true;
+                return vec![Command::Resume];
+            }
+            Vec::new()
+        };
+        let summary = watch(
+            &mut camera,
+            "camera:9",
+            &settings,
+            Calibration::None,
+            &mut models,
+            &clock,
+            &|| done.get(),
+            commands,
+            |e| {
+                done.set(done.get() || e.t_s >= 8.0);
+                events.push(e.clone());
+            },
+        )
+        .unwrap();
+        assert_eq!((opens.get(), closes.get()), (2, 2));
+        let moments: Vec<(f64, &EventBody)> = events
+            .iter()
+            .filter(|e| !matches!(e.body, EventBody::Status { .. }))
+            .map(|e| (e.t_s, &e.body))
+            .collect();
+        assert_eq!(
+            moments.iter().map(|m| m.1).collect::<Vec<_>>(),
+            [
+                &EventBody::Paused,
+                &EventBody::CameraReleased,
+                &EventBody::Resumed,
+                &EventBody::CameraReopened
+            ],
+            "{moments:?}"
+        );
+        assert_eq!(moments[0].0, 1.0);
+        assert!((5.0..5.3).contains(&moments[2].0), "{moments:?}");
+        // While closed, a status each second says paused; the frames after go on from 5 s.
+        let closed: Vec<&EventRecord> = events
+            .iter()
+            .filter(|e| e.t_s > 1.5 && e.t_s < 5.0 && matches!(e.body, EventBody::Status { .. }))
+            .collect();
+        assert!(closed.len() >= 3, "{events:?}");
+        assert!(closed.iter().all(|e| matches!(
+            e.body,
+            EventBody::Status {
+                state: State::Paused,
+                level: None,
+                ..
+            }
+        )));
+        assert!(summary.seconds >= 8.0, "{summary:?}");
+        assert!(events.windows(2).all(|w| w[1].t_s >= w[0].t_s), "{events:?}");
+    }
 
     fn alerting_policy() -> AlertPolicy {
         let mut policy = AlertPolicy::new(PolicySettings::default());
