@@ -47,22 +47,33 @@ pub enum LogError {
 /// Where the log lives: `$POSTURE_DATA_DIR/posture.sqlite`, else
 /// `$XDG_DATA_HOME/posture/posture.sqlite`, else `~/.local/share/posture/posture.sqlite`.
 pub fn default_path() -> Result<PathBuf, LogError> {
-    let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
-    path_from(var("POSTURE_DATA_DIR"), var("XDG_DATA_HOME"), var("HOME"))
+    data_dir().map(|d| d.join("posture.sqlite"))
 }
 
-/// [`default_path`] from the variables' values. Empty values count as unset, and so does a
-/// relative `XDG_DATA_HOME` (the XDG specification says to ignore it).
+/// The data folder (the log, the patient records): `$POSTURE_DATA_DIR`, else
+/// `$XDG_DATA_HOME/posture`, else `~/.local/share/posture`.
+pub fn data_dir() -> Result<PathBuf, LogError> {
+    let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
+    dir_from(var("POSTURE_DATA_DIR"), var("XDG_DATA_HOME"), var("HOME"))
+}
+
+#[cfg(test)]
 fn path_from(posture: Option<PathBuf>, xdg: Option<PathBuf>, home: Option<PathBuf>) -> Result<PathBuf, LogError> {
+    dir_from(posture, xdg, home).map(|d| d.join("posture.sqlite"))
+}
+
+/// [`data_dir`] from the variables' values. Empty values count as unset, and so does a
+/// relative `XDG_DATA_HOME` (the XDG specification says to ignore it).
+fn dir_from(posture: Option<PathBuf>, xdg: Option<PathBuf>, home: Option<PathBuf>) -> Result<PathBuf, LogError> {
     let set = |p: Option<PathBuf>| p.filter(|p| !p.as_os_str().is_empty());
     if let Some(dir) = set(posture) {
-        return Ok(dir.join("posture.sqlite"));
+        return Ok(dir);
     }
     if let Some(dir) = set(xdg).filter(|p| p.is_absolute()) {
-        return Ok(dir.join("posture").join("posture.sqlite"));
+        return Ok(dir.join("posture"));
     }
     set(home)
-        .map(|h| h.join(".local/share/posture/posture.sqlite"))
+        .map(|h| h.join(".local/share/posture"))
         .ok_or(LogError::NoDataDir)
 }
 
