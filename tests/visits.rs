@@ -267,6 +267,7 @@ fn the_report_is_one_self_contained_file_that_chromium_renders_and_prints() {
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--no-pdf-header-footer",
                 "--window-size=900,2600",
                 &arg,
                 &url,

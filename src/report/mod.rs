@@ -80,6 +80,7 @@ th { color: var(--mute); font-weight: 600; }
 .beyond { color: var(--bad); font-weight: 600; } .within { color: var(--mute); }
 .warn { color: var(--warn); }
 .note { background: #f4f6f9; border-left: 3px solid var(--line); padding: 6px 10px; }
+.provenance td { word-break: break-all; }
 pre { white-space: pre-wrap; word-break: break-all; font-size: 10.5px; background: #f4f6f9; padding: 6px; }
 svg text { font-family: inherit; }
 @page { size: A4; margin: 14mm; }

@@ -180,9 +180,6 @@ fn side_changes(entries: &[HistoryEntry], t: &Thresholds) -> Vec<HistoryChange> 
     let [first, .., latest] = readings[..] else {
         return Vec::new();
     };
-    if std::ptr::eq(first, latest) {
-        return Vec::new();
-    }
     let previous = readings[readings.len() - 2];
     vec![
         change(Since::Previous, previous, latest, t),
@@ -202,5 +199,62 @@ fn change(since: Since, from: &HistoryEntry, to: &HistoryEntry, t: &Thresholds) 
         delta_deg: (c.delta_deg * 10.0).round() / 10.0,
         noise_deg: (c.noise_deg * 10.0).round() / 10.0,
         beyond_noise: c.beyond_noise,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::visit::format::tests::visit_file;
+
+    /// The test visit, recorded on `day` of December for `patient`, with this side CVA and
+    /// clip interval.
+    fn visit(day: u32, patient: &str, cva: f32) -> (String, VisitFile) {
+        let mut f = visit_file();
+        f.visit.recorded_at = format!("2026-12-{day:02}T09:00:00Z");
+        f.visit.patient = Some(patient.into());
+        let record = &mut f.visit.parts[0].record;
+        record.cva_deg = Some(cva);
+        record.ci95 = Some(crate::output::measure::Intervals {
+            cva_deg: Some((cva - 0.5, cva + 0.5)),
+            head_tilt_deg: None,
+        });
+        (format!("{day}.zip"), f)
+    }
+
+    #[test]
+    fn changes_are_between_comparable_side_readings_only() {
+        let t = Thresholds::default();
+        let visits = [
+            visit(1, "P1", 50.0),
+            visit(2, "P1", 47.0),
+            visit(3, "P2", 30.0),
+            visit(4, "P1", 43.0),
+        ];
+        let h = history("P1", &visits, &t);
+        let side: Vec<_> = h.visits.iter().filter(|e| e.view == PartView::Side).collect();
+        assert_eq!(
+            side.iter().map(|e| e.comparable).collect::<Vec<_>>(),
+            [true, true, false, true]
+        );
+        assert_eq!(h.changes.len(), 2);
+        let (previous, first) = (&h.changes[0], &h.changes[1]);
+        assert_eq!(
+            (previous.since, previous.from_visit, previous.to_visit),
+            (Since::Previous, 2, 4)
+        );
+        assert_eq!((previous.delta_deg, previous.beyond_noise), (-4.0, false));
+        assert_eq!((first.since, first.from_visit, first.to_visit), (Since::First, 1, 4));
+        assert_eq!(
+            (first.delta_deg, first.noise_deg, first.beyond_noise),
+            (-7.0, 5.0, true)
+        );
+        assert_eq!(h.latest_side().map(|e| e.visit), Some(4));
+    }
+
+    #[test]
+    fn one_reading_has_no_change() {
+        let h = history("P1", &[visit(1, "P1", 50.0)], &Thresholds::default());
+        assert!(h.changes.is_empty());
     }
 }
