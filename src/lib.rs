@@ -17,5 +17,6 @@ pub mod monitor;
 pub mod output;
 pub mod pipeline;
 pub mod pose;
+pub mod report;
 pub mod validation;
 pub mod visit;

@@ -183,18 +183,20 @@ impl Change {
     }
 }
 
-fn standard_error(e: &Estimate) -> f32 {
-    e.ci95.map_or(0.0, |(lo, hi)| (hi - lo) / (2.0 * 1.96))
+fn standard_error(ci95: Option<(f32, f32)>) -> f32 {
+    ci95.map_or(0.0, |(lo, hi)| (hi - lo) / (2.0 * 1.96))
+}
+
+/// The noise a change of a side angle between two medians with these 95% intervals must exceed:
+/// the larger of the minimum detectable change and 1.96 x their combined standard errors.
+pub fn angle_noise_deg(before_ci95: Option<(f32, f32)>, now_ci95: Option<(f32, f32)>, t: &Thresholds) -> f32 {
+    let combined = 1.96 * standard_error(before_ci95).hypot(standard_error(now_ci95));
+    combined.max(t.min_detectable_change_deg)
 }
 
 fn angle_change(measure: Measure, before: &Estimate, now: &Estimate, t: &Thresholds) -> Change {
-    let combined = 1.96 * standard_error(before).hypot(standard_error(now));
-    Change::new(
-        measure,
-        before.median,
-        now.median,
-        combined.max(t.min_detectable_change_deg),
-    )
+    let noise = angle_noise_deg(before.ci95, now.ci95, t);
+    Change::new(measure, before.median, now.median, noise)
 }
 
 /// Side angles against a side baseline (not the shoulder angle: it has no validated proxy).
@@ -207,7 +209,7 @@ pub fn side_changes(b: &SideBaseline, now: &SideSummary, t: &Thresholds) -> Vec<
 
 /// Noise floor per front signal, for baselines too short to show their own spread: a
 /// fraction of the baseline value for sizes and ratios, an absolute amount otherwise.
-fn front_floor(signal: FrontSignal, baseline: f32) -> f32 {
+pub fn front_floor(signal: FrontSignal, baseline: f32) -> f32 {
     match signal {
         FrontSignal::HeadScaleRatio | FrontSignal::ShoulderWidthPx | FrontSignal::EyeDistancePx => {
             0.03 * baseline.abs()

@@ -12,4 +12,4 @@ pub mod thresholds;
 pub use baseline::{Baseline, Change, FrontComparison};
 pub use classify::{classify, no_cva_reason, quality_reasons, Classification};
 pub use summary::{assess_frames, summarize, Estimate, Summary, TimedMeasure, ViewChoice};
-pub use thresholds::{ForwardHead, Thresholds};
+pub use thresholds::{ForwardHead, Thresholds, VALIDATION_CVA_MAE_DEG};

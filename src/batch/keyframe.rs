@@ -2,6 +2,8 @@
 //! with the subject's skeleton and the angle drawn, so that a reader can see what was measured.
 //! Written only when asked (`--keyframes`): frames are never stored otherwise.
 
+use crate::frames::Frame;
+use crate::measures::{SideMeasures, View};
 use crate::output::annotate::keyframe_png;
 use crate::pipeline::{InputResult, PipelineSettings};
 use crate::pose::{Landmark, NUM_LANDMARKS};
@@ -27,6 +29,28 @@ pub fn choose_frame(result: &InputResult) -> Option<u64> {
         .map(|(index, _)| index)
 }
 
+/// The side reading of frame `index` of `result`, with the frame's view.
+pub fn side_of(result: &InputResult, index: u64) -> Option<(SideMeasures, View)> {
+    result
+        .frames
+        .iter()
+        .find(|f| f.index == index)
+        .and_then(|f| f.timed.measure.side.ok().map(|s| (s, f.timed.measure.view.view)))
+}
+
+/// Read frame `index` of `input` again (key frames are chosen after the pass, and frames are
+/// not kept during it).
+pub fn read_frame(pipeline: &PipelineSettings, input: &Path, index: u64) -> Result<Frame, String> {
+    let mut source = pipeline.open_input(input).map_err(|e| e.to_string())?;
+    loop {
+        match source.next_frame() {
+            Some(Ok(f)) if f.index == index => return Ok(f),
+            Some(_) => continue,
+            None => return Err(format!("frame {index} could not be read again")),
+        }
+    }
+}
+
 /// Draw and write the key frame of one input; `None` when it has no reading.
 pub fn write(
     out_dir: &Path,
@@ -38,22 +62,11 @@ pub fn write(
     let Some(index) = choose_frame(result) else {
         return Ok(None);
     };
-    let frame_measure = result
-        .frames
-        .iter()
-        .find(|f| f.index == index)
-        .and_then(|f| f.timed.measure.side.ok().map(|s| (s, f.timed.measure.view.view)));
-    let (Some((side, view)), Some((_, landmarks))) = (frame_measure, skeletons.iter().find(|s| s.0 == index)) else {
+    let (Some((side, view)), Some((_, landmarks))) = (side_of(result, index), skeletons.iter().find(|s| s.0 == index))
+    else {
         return Ok(None);
     };
-    let mut source = pipeline.open_input(input).map_err(|e| e.to_string())?;
-    let frame = loop {
-        match source.next_frame() {
-            Some(Ok(f)) if f.index == index => break f,
-            Some(_) => continue,
-            None => return Err(format!("frame {index} could not be read again")),
-        }
-    };
+    let frame = read_frame(pipeline, input, index)?;
     let png = keyframe_png(&frame.image, landmarks, &side, view);
     let relative = relative_path(input);
     let path = out_dir.join(&relative);

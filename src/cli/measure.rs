@@ -71,6 +71,21 @@ pub struct Args {
 }
 
 impl MeasureOptions {
+    /// The models loaded, and the settings and provenance of an [`Analysis`] with them.
+    pub fn prepare(
+        &self,
+    ) -> anyhow::Result<(
+        PoseModels,
+        crate::pipeline::PipelineSettings,
+        AssessSettings,
+        Provenance,
+    )> {
+        let models = self.pipeline.load_models()?;
+        let (pipeline, settings) = (self.pipeline.settings(), self.settings());
+        let provenance = Provenance::of(&models, &pipeline, &settings);
+        Ok((models, pipeline, settings, provenance))
+    }
+
     pub fn settings(&self) -> AssessSettings {
         AssessSettings {
             view: self.view,
@@ -107,9 +122,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         super::refuse_output_over_input(output, inputs)?;
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mut models = args.options.pipeline.load_models()?;
-    let (pipeline, settings) = (args.options.pipeline.settings(), args.options.settings());
-    let provenance = Provenance::of(&models, &pipeline, &settings);
+    let (mut models, pipeline, settings, provenance) = args.options.prepare()?;
     let analysis = Analysis {
         pipeline: &pipeline,
         assess: &settings,

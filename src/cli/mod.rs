@@ -6,9 +6,11 @@ mod interrupt;
 mod landmarks;
 mod measure;
 mod pipeline;
+mod report;
 mod score;
 mod stats;
 mod tui;
+mod visits;
 mod watch;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +54,11 @@ enum Command {
     Landmarks(landmarks::Args),
     /// List the cameras this machine has.
     Cameras,
+    /// A patient's record of visits: add a visit file, clip or photos; list the visits.
+    #[command(subcommand)]
+    Visits(visits::Command),
+    /// A patient's report for the therapist: one self-contained HTML file (or JSON).
+    Report(report::Args),
 }
 
 /// Parse arguments, run, and turn any failure into a one-line message and exit status 1, or
@@ -70,6 +77,8 @@ pub fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),
+        Command::Visits(command) => visits::run(command),
+        Command::Report(args) => report::run(args),
     });
     let code = match result {
         Ok(code) => code,

@@ -2,7 +2,9 @@
 //! therapist reads. The JSON field names are a contract (README, docs/measures.md).
 
 use crate::assess::baseline::Change;
-use crate::assess::{classify, no_cva_reason, quality_reasons, Classification, Estimate, ForwardHead};
+use crate::assess::{
+    classify, no_cva_reason, quality_reasons, Classification, Estimate, ForwardHead, VALIDATION_CVA_MAE_DEG,
+};
 use crate::measures::{FrontSignal, Measure, Reason, View};
 use crate::pipeline::{InputResult, OtherPeople, Provenance};
 use serde::{Deserialize, Serialize};
@@ -207,8 +209,12 @@ impl MeasureRecord {
         match self.cva_deg {
             Some(cva) => {
                 let mut s = format!("CVA {cva:.1}°");
-                if let Some((lo, hi)) = self.ci95.as_ref().and_then(|c| c.cva_deg) {
-                    s.push_str(&format!(" (95% CI {lo:.1}-{hi:.1})"));
+                // The clip interval covers frame-to-frame variation only; the method's own error
+                // on validation is said beside it (or alone, for a photo).
+                let error = format!("measurement error on validation ±{VALIDATION_CVA_MAE_DEG:.1}°");
+                match self.ci95.as_ref().and_then(|c| c.cva_deg) {
+                    Some((lo, hi)) => s.push_str(&format!(" (clip interval {lo:.1}-{hi:.1}, {error})")),
+                    None => s.push_str(&format!(" ({error})")),
                 }
                 if let Some(c) = self.classification.forward_head {
                     s.push_str(&format!(" {}", describe_class(c)));
@@ -378,6 +384,27 @@ mod tests {
             };
             assert!(reasons.contains_key(&reason), "{reason:?} not produced: {reasons:?}");
         }
+    }
+
+    #[test]
+    fn the_line_says_the_clip_interval_and_the_error_on_validation_apart() {
+        let mut r = record_of(&vec![Some(posed(90.0, 0.02)); 90], false, ViewChoice::Side);
+        r.ci95 = Some(Intervals {
+            cva_deg: Some((38.3, 38.6)),
+            head_tilt_deg: None,
+        });
+        assert!(
+            r.human_line()
+                .contains("(clip interval 38.3-38.6, measurement error on validation ±2.6°)"),
+            "{}",
+            r.human_line()
+        );
+        r.ci95 = None;
+        assert!(
+            r.human_line().contains("° (measurement error on validation ±2.6°)"),
+            "{}",
+            r.human_line()
+        );
     }
 
     #[test]

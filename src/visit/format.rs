@@ -254,6 +254,46 @@ fn write_zip(tmp: &Path, file: &VisitFile) -> std::io::Result<()> {
     zip.finish().map_err(std::io::Error::other)?.sync_all()
 }
 
+/// Copy the visit file `source` to `dest` atomically, with `patient` in its `visit.json`; every
+/// other entry (frames, key frames, a kept video) is copied as it is, without recompressing.
+pub fn copy_with_patient(source: &Path, dest: &Path, patient: &str) -> Result<(), VisitError> {
+    let mut visit = read(source)?.visit;
+    visit.patient = Some(patient.to_string());
+    let invalid = |e: zip::result::ZipError| VisitError::Invalid {
+        path: source.to_path_buf(),
+        detail: e.to_string(),
+    };
+    let opened = std::fs::File::open(source).map_err(|e| VisitError::Read {
+        path: source.to_path_buf(),
+        source: e,
+    })?;
+    let mut archive = zip::ZipArchive::new(opened).map_err(invalid)?;
+    let failed = |source: std::io::Error| VisitError::Write {
+        path: dest.to_path_buf(),
+        source,
+    };
+    let tmp = crate::output::temporary_beside(dest).map_err(failed)?;
+    let written = (|| -> std::io::Result<()> {
+        let out = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut zip = zip::ZipWriter::new(out);
+        let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file(VISIT_JSON, deflated).map_err(std::io::Error::other)?;
+        zip.write_all(&serde_json::to_vec_pretty(&visit).map_err(std::io::Error::other)?)?;
+        for i in 0..archive.len() {
+            let entry = archive.by_index_raw(i).map_err(std::io::Error::other)?;
+            if entry.name() != VISIT_JSON {
+                zip.raw_copy_file(entry).map_err(std::io::Error::other)?;
+            }
+        }
+        zip.finish().map_err(std::io::Error::other)?.sync_all()?;
+        std::fs::rename(&tmp, dest)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(failed)
+}
+
 /// Read a visit file: the visit, the frame table and the key frames (not the video).
 pub fn read(path: &Path) -> Result<VisitFile, VisitError> {
     let invalid = |detail: String| VisitError::Invalid {
@@ -305,7 +345,7 @@ pub fn read(path: &Path) -> Result<VisitFile, VisitError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::assess::ViewChoice;
     use crate::measures::testing::posed;
@@ -313,7 +353,7 @@ mod tests {
     use crate::pipeline::testing::result_of;
 
     /// A visit of a synthetic subject: 90 side frames (3 s) with the head 2 cm forward, 90 front.
-    fn visit_file() -> VisitFile {
+    pub(crate) fn visit_file() -> VisitFile {
         let side = result_of(&vec![Some(posed(90.0, 0.02)); 90], false, ViewChoice::Side);
         let front = result_of(&vec![Some(posed(0.0, 0.0)); 90], false, ViewChoice::Front);
         let t = Thresholds::default();
@@ -449,6 +489,23 @@ mod tests {
         // Into a folder that does not exist: nothing anywhere.
         assert!(write(&dir.path().join("missing").join("v.zip"), &visit_file()).is_err());
         assert_eq!(names_in(dir.path()), ["visit.zip"]);
+    }
+
+    #[test]
+    fn a_copy_for_a_patient_keeps_every_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let clip = dir.path().join("clip.mp4");
+        std::fs::write(&clip, vec![7u8; 5000]).unwrap();
+        let mut file = visit_file();
+        file.visit.patient = None;
+        file.video = Some(clip);
+        let (from, to) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
+        write(&from, &file).unwrap();
+        copy_with_patient(&from, &to, "P9").unwrap();
+        let back = read(&to).unwrap();
+        assert_eq!(back.visit.patient.as_deref(), Some("P9"));
+        assert_eq!((back.frames_csv, back.keyframes), (file.frames_csv, file.keyframes));
+        assert_eq!(back.video, Some(PathBuf::from("video.mp4")));
     }
 
     #[test]
