@@ -62,8 +62,24 @@ fn still_clip(dir: &Path, name: &str, inputs: &[&str], seconds: u32) -> PathBuf 
         args.push("-i".into());
         args.push(render_named(id).display().to_string());
     }
-    let filter = if inputs.len() == 2 { "[0][1]hstack,fps=5" } else { "fps=5" };
-    args.extend(["-filter_complex", filter, "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"].map(String::from));
+    let filter = if inputs.len() == 2 {
+        "[0][1]hstack,fps=5"
+    } else {
+        "fps=5"
+    };
+    args.extend(
+        [
+            "-filter_complex",
+            filter,
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "3",
+            "-pix_fmt",
+            "yuvj420p",
+        ]
+        .map(String::from),
+    );
     let clip = dir.join(name);
     ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>(), &clip);
     clip
@@ -76,7 +92,16 @@ fn joined(dir: &Path, name: &str, parts: &[PathBuf]) -> PathBuf {
     std::fs::write(&list_path, list).unwrap();
     let clip = dir.join(name);
     ffmpeg(
-        &["-f", "concat", "-safe", "0", "-i", list_path.to_str().unwrap(), "-c", "copy"],
+        &[
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            list_path.to_str().unwrap(),
+            "-c",
+            "copy",
+        ],
         &clip,
     );
     clip
@@ -133,7 +158,10 @@ fn a_good_protocol_saves_a_complete_visit_with_a_side_angle_and_a_front_part() {
     assert!(v["recorded_at"].as_str().unwrap().ends_with('Z'));
     assert_eq!(v["source"]["kind"], "file");
     assert_eq!(v["source"]["name"], "home.mkv");
-    assert_eq!((v["source"]["width"].as_u64(), v["source"]["height"].as_u64()), (Some(640), Some(480)));
+    assert_eq!(
+        (v["source"]["width"].as_u64(), v["source"]["height"].as_u64()),
+        (Some(640), Some(480))
+    );
 
     let parts = v["parts"].as_array().unwrap();
     assert_eq!(parts.len(), 2);
@@ -141,7 +169,10 @@ fn a_good_protocol_saves_a_complete_visit_with_a_side_angle_and_a_front_part() {
     assert_eq!(side["view"], "side");
     let cva = side["record"]["cva_deg"].as_f64().expect("a side CVA");
     assert!((cva - 40.0).abs() < 3.0, "CVA {cva}, truth 40.0");
-    assert!(side["record"]["quality"]["frames_used"].as_u64().unwrap() >= 20, "{side}");
+    assert!(
+        side["record"]["quality"]["frames_used"].as_u64().unwrap() >= 20,
+        "{side}"
+    );
     assert!(side["record"]["ci95"]["cva_deg"].is_array(), "{side}");
     assert_eq!(side["keyframe"], "keyframe-side.png");
     assert_eq!(front["view"], "front");
@@ -192,10 +223,16 @@ fn a_patient_never_side_on_gets_told_to_turn_and_an_incomplete_visit_is_saved() 
     let v = visit_json(&entries);
     assert_eq!(v["complete"], false);
     let reason = v["incomplete_reason"].as_str().unwrap();
-    assert!(reason.contains("side view") && reason.contains("turn side-on"), "{reason}");
+    assert!(
+        reason.contains("side view") && reason.contains("turn side-on"),
+        "{reason}"
+    );
     assert!(reason.contains("front_view"), "the gate that failed most: {reason}");
     let parts = v["parts"].as_array().unwrap();
-    let side = parts.iter().find(|p| p["view"] == "side").expect("the side part, without a reading");
+    let side = parts
+        .iter()
+        .find(|p| p["view"] == "side")
+        .expect("the side part, without a reading");
     assert!(side["record"]["cva_deg"].is_null());
     assert_eq!(side["record"]["reason"], "front_view");
     assert!(side["keyframe"].is_null());
@@ -211,7 +248,13 @@ fn a_second_person_in_view_is_said_and_the_key_frame_marks_who_was_measured() {
     let front = still_clip(dir.path(), "front.mkv", &[FRONT, OTHER], 7);
     let clip = joined(dir.path(), "two.mkv", &[side, front]);
     let visit = dir.path().join("visit.zip");
-    let out = capture(&[clip.to_str().unwrap(), "--out", visit.to_str().unwrap(), "--seconds", "3"]);
+    let out = capture(&[
+        clip.to_str().unwrap(),
+        "--out",
+        visit.to_str().unwrap(),
+        "--seconds",
+        "3",
+    ]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("someone else is in view"), "{err}");
@@ -223,7 +266,10 @@ fn a_second_person_in_view_is_said_and_the_key_frame_marks_who_was_measured() {
     let side = &v["parts"][0];
     assert_eq!(side["record"]["other_people"]["most_at_once"], 1, "{side}");
     let cva = side["record"]["cva_deg"].as_f64().unwrap();
-    assert!((cva - 40.0).abs() < 3.0, "the patient's CVA (40.0), not the other's: {cva}");
+    assert!(
+        (cva - 40.0).abs() < 3.0,
+        "the patient's CVA (40.0), not the other's: {cva}"
+    );
     // The key frame frames and draws the measured person only: on the left half.
     let key = png(entry(&entries, "keyframe-side.png"));
     assert_eq!(key.dimensions(), (1280, 480));
@@ -246,9 +292,18 @@ fn capture_refuses_what_it_cannot_do_in_one_line() {
     let out_zip = dir.path().join("v.zip");
     let out_arg = out_zip.to_str().unwrap();
     for (args, says) in [
-        (vec!["capture", "camera:0", "--fast", "--out", out_arg], "--fast reads a file"),
-        (vec!["capture", "camera:0", "--keep-video", "--out", out_arg], "not supported for a camera"),
-        (vec!["capture", "missing.mp4", "--fast", "--out", out_arg], "missing.mp4"),
+        (
+            vec!["capture", "camera:0", "--fast", "--out", out_arg],
+            "--fast reads a file",
+        ),
+        (
+            vec!["capture", "camera:0", "--keep-video", "--out", out_arg],
+            "not supported for a camera",
+        ),
+        (
+            vec!["capture", "missing.mp4", "--fast", "--out", out_arg],
+            "missing.mp4",
+        ),
     ] {
         let out = posture(&args);
         let err = stderr(&out);

@@ -346,3 +346,37 @@ fn choose_keyframe(part: Part, result: &InputResult, candidates: Candidates<KeyF
     };
     candidates.take(wanted, median, used).map(|(_, k)| k)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measures::measure_frame;
+
+    fn frame(index: u64) -> MeasuredFrame {
+        MeasuredFrame {
+            index,
+            timed: TimedMeasure {
+                timestamp_ms: index as f64 * 200.0,
+                is_still: false,
+                measure: measure_frame(None, (640, 480), &MeasureSettings::default()),
+            },
+            other_people: 0,
+            recropped: false,
+        }
+    }
+
+    fn judged(in_view: &[bool]) -> Vec<u64> {
+        let frames = PartFrames {
+            frames: in_view.iter().enumerate().map(|(i, v)| (frame(i as u64), *v)).collect(),
+        };
+        frames.judged().iter().map(|f| f.index).collect()
+    }
+
+    #[test]
+    fn a_part_is_judged_from_its_view_on_or_wholly_when_the_view_never_came() {
+        // Two frames while turning, then from the view on.
+        assert_eq!(judged(&[false, false, true, true, true]), vec![2, 3, 4]);
+        assert_eq!(judged(&[false, false, false]), vec![0, 1, 2]);
+        assert!(judged(&[]).is_empty());
+    }
+}
