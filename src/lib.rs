@@ -5,8 +5,9 @@
 //! (angles and signals per frame, with reasons when there are none) -> [`assess`] (clip
 //! statistics, classes, baselines) -> [`pipeline`] (the one frame loop every command uses) ->
 //! [`output`] (records, tables, pictures) -> [`batch`] (`posture score`) and [`monitor`]
-//! (`posture watch`) -> [`capture`] (`posture capture`) -> [`cli`]. Each module depends only
-//! on the ones before it; [`validation`] (the check against renders) is development tooling that uses them all.
+//! (`posture watch`), [`visit`] (visit files, the patient record, reports) and [`capture`]
+//! (`posture capture`) -> [`cli`]. Each module depends only on the ones before it;
+//! [`validation`] (the check against renders) is development tooling that uses them all.
 
 pub mod assess;
 pub mod batch;
@@ -19,3 +20,4 @@ pub mod output;
 pub mod pipeline;
 pub mod pose;
 pub mod validation;
+pub mod visit;

@@ -158,7 +158,7 @@ fn check_estimate(name: &str, e: &Estimate, range: Option<(f32, f32)>) -> Result
 }
 
 /// One measure's change from baseline.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Change {
     pub measure: Measure,
     pub baseline: f32,

@@ -6,7 +6,7 @@ use super::thresholds::{ForwardHead, Thresholds};
 use crate::measures::{Reason, View};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Classification {
     pub forward_head: Option<ForwardHead>,
     pub rounded_shoulders: Option<bool>,

@@ -29,7 +29,7 @@ impl ForwardHead {
 }
 
 /// The thresholds in use, written into every result's provenance.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Thresholds {
     /// CVA below this is forward head posture (Ruivo 2014 and most studies).
     pub cva_forward_deg: f32,

@@ -2,8 +2,7 @@
 //! with the subject's skeleton and the angle drawn, so that a reader can see what was measured.
 //! Written only when asked (`--keyframes`): frames are never stored otherwise.
 
-use crate::measures::View;
-use crate::output::annotate::{draw_cva, draw_skeleton};
+use crate::output::annotate::keyframe_png;
 use crate::pipeline::{InputResult, PipelineSettings};
 use crate::pose::{Landmark, NUM_LANDMARKS};
 use std::path::{Path, PathBuf};
@@ -55,18 +54,12 @@ pub fn write(
             None => return Err(format!("frame {index} could not be read again")),
         }
     };
-    let mut image = frame.image;
-    draw_skeleton(&mut image, landmarks);
-    draw_cva(&mut image, side.ear_px, side.c7_px, view == View::SideRight);
+    let png = keyframe_png(&frame.image, landmarks, &side, view);
     let relative = relative_path(input);
     let path = out_dir.join(&relative);
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
     }
-    let mut png = Vec::new();
-    image
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| e.to_string())?;
     crate::output::write_replacing(&path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Some(relative))
 }

@@ -12,7 +12,7 @@ use super::neck::NeckBand;
 /// The neck band and a linear map of the CVA: `true = offset + slope * raw`, plus a term for the
 /// camera's height. (The forward shoulder angle has no correction because it has no proxy:
 /// [`super::Reason::NoAcromion`].)
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Correction {
     /// Where the C7 proxy samples the back of the neck (see [`super::neck`]).
     pub neck_band: NeckBand,
@@ -23,7 +23,32 @@ pub struct Correction {
     /// midline, and lowers it in the picture; the far shoulder rising says how far above it is.
     pub cva_deg_per_far_shoulder_above: f32,
     /// What the fit was made on.
-    pub source: &'static str,
+    #[serde(deserialize_with = "deserialize_source")]
+    pub source: StaticStr,
+}
+
+/// `&'static str`, named so that serde's derive does not take the field for a string borrowed
+/// from the input (which would make the whole result deserialisable only from `'static` data);
+/// such fields are read with [`interned`].
+pub(crate) type StaticStr = &'static str;
+
+/// A string read back from a stored result as the `&'static str` the live types hold: one of
+/// `known` when it is one (the usual case), else leaked (a result of another version: a few
+/// bytes per result read, for the life of the process).
+pub(crate) fn interned(value: String, known: &[&'static str]) -> &'static str {
+    known
+        .iter()
+        .find(|k| **k == value)
+        .copied()
+        .unwrap_or_else(|| Box::leak(value.into_boxed_str()))
+}
+
+fn deserialize_source<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(interned(
+        value,
+        &[Correction::FITTED.source, Correction::IDENTITY.source],
+    ))
 }
 
 /// The band used before any fit, and by the geometry tests.

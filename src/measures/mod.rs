@@ -49,9 +49,30 @@ impl Measure {
     }
 }
 
+impl Measure {
+    /// Every measure, in the order tables list them.
+    pub fn all() -> impl Iterator<Item = Measure> {
+        [Measure::CvaDeg, Measure::HeadTiltDeg, Measure::ForwardHeadHeads]
+            .into_iter()
+            .chain(FrontSignal::ALL.into_iter().map(Measure::Front))
+    }
+
+    /// The measure a JSON or CSV name stands for.
+    pub fn from_name(name: &str) -> Option<Measure> {
+        Measure::all().find(|m| m.name() == name)
+    }
+}
+
 impl serde::Serialize for Measure {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Measure {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Measure::from_name(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown measure '{name}'")))
     }
 }
 

@@ -16,7 +16,7 @@
 use super::geometry::{offset_level, Facing, PointPx};
 
 /// Where on the way down from the ear (0) to the near shoulder (1) the outline is sampled.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NeckBand {
     pub from: f32,
     pub to: f32,

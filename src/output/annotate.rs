@@ -1,6 +1,7 @@
 //! Annotated frames: the skeleton drawn over the picture, for a person to check by eye.
 
 use crate::measures::geometry::PointPx;
+use crate::measures::{SideMeasures, View};
 use crate::pose::{index, Landmark, Pose, NUM_LANDMARKS, SKELETON};
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_line_segment_mut};
@@ -133,6 +134,26 @@ pub fn draw_cva(img: &mut RgbImage, ear: PointPx, c7: PointPx, facing_right: boo
             ANGLE,
         );
     }
+}
+
+/// The annotated key frame as PNG bytes: `image` with the measured subject's skeleton (only
+/// theirs, so that a reader sees who was measured when others were in view) and how the angle
+/// was read (`side`'s ear and C7 point, the level line towards the face, the arc). `view` is the
+/// frame's view (the face points right for [`View::SideRight`]).
+pub fn keyframe_png(
+    image: &RgbImage,
+    landmarks: &[Landmark; NUM_LANDMARKS],
+    side: &SideMeasures,
+    view: View,
+) -> Vec<u8> {
+    let mut image = image.clone();
+    draw_skeleton(&mut image, landmarks);
+    draw_cva(&mut image, side.ear_px, side.c7_px, view == View::SideRight);
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("a decoded frame (never empty) encodes as PNG in memory");
+    png
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use crate::assess::baseline::Change;
 use crate::assess::{classify, no_cva_reason, quality_reasons, Classification, Estimate, ForwardHead};
 use crate::measures::{FrontSignal, Measure, Reason, View};
 use crate::pipeline::{InputResult, OtherPeople, Provenance};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Quality {
     pub frames_total: usize,
     pub frames_used: usize,
@@ -16,13 +16,13 @@ pub struct Quality {
 }
 
 /// 95% intervals of the medians (clips only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Intervals {
     pub cva_deg: Option<(f32, f32)>,
     pub head_tilt_deg: Option<(f32, f32)>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MeasureRecord {
     pub input: String,
     pub view: View,
@@ -282,60 +282,14 @@ fn describe_class(c: ForwardHead) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::{Thresholds, TimedMeasure, ViewChoice};
+    use crate::assess::{Thresholds, ViewChoice};
     use crate::measures::testing::{map_pixels, posed};
-    use crate::measures::{measure_frame, Correction, MeasureSettings};
-    use crate::pipeline::{assess_input, AssessSettings, LoopStats, Measured, MeasuredFrame};
+    use crate::pipeline::testing::{provenance, result_of};
     use crate::pose::{index, Pose};
-
-    fn provenance() -> Provenance {
-        Provenance {
-            tool: "posture",
-            version: "test",
-            model: crate::pipeline::ModelProvenance {
-                landmark_file: "x".into(),
-                landmark_sha256: "0".repeat(64),
-                detector_sha256: "0".repeat(64),
-                recropped_frames: 0,
-            },
-            thresholds: Thresholds::default(),
-            correction: Correction::IDENTITY,
-            settings: serde_json::Value::Null,
-        }
-    }
 
     /// The record a clip of frames of `pose` (or, with `is_still`, photos) produces.
     fn record_of(poses: &[Option<Pose>], is_still: bool, choice: ViewChoice) -> MeasureRecord {
-        let settings = MeasureSettings {
-            correction: Correction::IDENTITY,
-            ..Default::default()
-        };
-        let frames: Vec<MeasuredFrame> = poses
-            .iter()
-            .enumerate()
-            .map(|(i, p)| MeasuredFrame {
-                index: i as u64,
-                timed: TimedMeasure {
-                    timestamp_ms: i as f64 * 33.3,
-                    is_still,
-                    measure: measure_frame(p.as_ref(), (640, 480), &settings),
-                },
-                other_people: 0,
-                recropped: false,
-            })
-            .collect();
-        let measured = Measured {
-            frames,
-            stats: LoopStats::default(),
-            error: None,
-        };
-        let settings = AssessSettings {
-            view: choice,
-            measure: settings,
-            thresholds: Thresholds::default(),
-        };
-        let result = assess_input("x", measured, &settings, None, &provenance());
-        MeasureRecord::of(&result, &settings.thresholds)
+        MeasureRecord::of(&result_of(poses, is_still, choice), &Thresholds::default())
     }
 
     /// The reasons a clip of frames of `pose` produces, as reported in the record.

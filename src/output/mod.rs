@@ -29,7 +29,7 @@ pub fn mirrored(input: &Path, suffix: &str) -> PathBuf {
 
 /// The temporary file that [`write_replacing`] writes beside `path` before renaming it: hidden,
 /// and named by process so that two runs never share one.
-fn temporary_beside(path: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn temporary_beside(path: &Path) -> std::io::Result<PathBuf> {
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
@@ -70,6 +70,17 @@ pub fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     written
 }
 
+/// The names in a folder, sorted (tests check that nothing is left behind).
+#[cfg(test)]
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -94,15 +105,6 @@ mod tests {
     }
 
     use super::*;
-
-    fn names_in(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
 
     #[test]
     fn a_writable_target_is_checked_without_leaving_anything() {

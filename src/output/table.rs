@@ -62,12 +62,17 @@ pub fn header(columns: &[&str]) -> Vec<u8> {
 
 /// The `frames.csv` rows of one input (no header).
 pub fn frame_rows(result: &InputResult) -> Vec<u8> {
+    frame_rows_as(result, &result.input)
+}
+
+/// [`frame_rows`] with `input` in the input column (a visit names its part there).
+pub fn frame_rows_as(result: &InputResult, input: &str) -> Vec<u8> {
     let rows = result.frames.iter().zip(&result.frame_reasons).map(|(f, reason)| {
         let m = &f.timed.measure;
         let side = m.side.ok();
         let front = m.front.ok();
         let mut row = vec![
-            result.input.clone(),
+            input.to_string(),
             f.index.to_string(),
             format!("{:.1}", f.timed.timestamp_ms),
             m.view.view.as_str().to_string(),

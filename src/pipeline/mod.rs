@@ -13,6 +13,8 @@
 
 mod people;
 mod provenance;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use people::OtherPeople;
 pub use provenance::{ModelProvenance, Provenance};

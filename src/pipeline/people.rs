@@ -3,7 +3,7 @@
 use super::MeasuredFrame;
 
 /// People seen besides the subject over one input.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OtherPeople {
     /// The most people seen at once besides the subject.
     pub most_at_once: usize,

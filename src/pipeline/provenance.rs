@@ -1,20 +1,32 @@
 //! Where a number came from: enough to reproduce it (tool, models, thresholds, settings).
 
 use super::{AssessSettings, PipelineSettings};
+use crate::measures::correction::StaticStr;
 use crate::pose::PoseModels;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Provenance {
-    pub tool: &'static str,
-    pub version: &'static str,
+    #[serde(deserialize_with = "deserialize_known")]
+    pub tool: StaticStr,
+    #[serde(deserialize_with = "deserialize_known")]
+    pub version: StaticStr,
     pub model: ModelProvenance,
     pub thresholds: crate::assess::Thresholds,
     pub correction: crate::measures::Correction,
     pub settings: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The tool's name and version read back from a stored result (a visit file).
+fn deserialize_known<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    Ok(crate::measures::correction::interned(
+        value,
+        &["posture", env!("CARGO_PKG_VERSION")],
+    ))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelProvenance {
     pub landmark_file: String,
     pub landmark_sha256: String,

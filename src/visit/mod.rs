@@ -1,0 +1,9 @@
+//! Visits for remote measurement (issue 14): the visit file a guided capture writes and a
+//! therapist's record reads ([`format`]).
+
+pub mod format;
+
+pub use format::{
+    frames_csv, read, utc_rfc3339, write, PartView, Protocol, SourceInfo, SourceKind, Visit, VisitError, VisitFile,
+    VisitPart, VISIT_SCHEMA,
+};
