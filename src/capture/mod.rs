@@ -347,6 +347,26 @@ fn choose_keyframe(part: Part, result: &InputResult, candidates: Candidates<KeyF
     candidates.take(wanted, median, used).map(|(_, k)| k)
 }
 
+impl KeyFrame {
+    /// The annotated key frame as PNG bytes: the measured subject's skeleton, for the side how
+    /// the angle was read, and, when `others_in_view`, a frame around the subject's head and
+    /// shoulders so that a reader sees which person was measured.
+    pub fn png(&self, others_in_view: bool) -> Vec<u8> {
+        use crate::output::annotate::{draw_skeleton, draw_subject_box, keyframe_png, png_bytes};
+        let mut image = self.image.clone();
+        if others_in_view || self.other_people > 0 {
+            draw_subject_box(&mut image, &self.landmarks);
+        }
+        match self.side {
+            Some(side) if self.view.is_side() => keyframe_png(&image, &self.landmarks, &side, self.view),
+            _ => {
+                draw_skeleton(&mut image, &self.landmarks);
+                png_bytes(&image)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

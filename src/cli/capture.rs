@@ -6,6 +6,7 @@ use crate::capture::protocol::{PartOutcome, ProtocolSettings, Say};
 use crate::capture::{self, Capture, CaptureSettings, CapturedPart, Part};
 use crate::measures::MeasureSettings;
 use crate::output::measure::MeasureRecord;
+use crate::visit::{self, PartView, Protocol, SourceInfo, SourceKind, Visit, VisitFile, VisitPart, VISIT_SCHEMA};
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("posture: error: {e} (the frames before it are kept)");
     }
     print_results(&captured, &settings.thresholds, args.seconds);
-    save_visit(&args, &captured, recorded_at, &settings)?;
+    save_visit(&args, is_camera, &captured, recorded_at, &settings.thresholds)?;
     Ok(if captured.complete() {
         ExitCode::SUCCESS
     } else {
@@ -237,13 +238,88 @@ fn class_words(c: crate::assess::ForwardHead) -> &'static str {
     }
 }
 
+fn part_view(part: Part) -> PartView {
+    match part {
+        Part::Side => PartView::Side,
+        Part::Front => PartView::Front,
+    }
+}
+
+/// The source as the visit records it: `camera:N` or the file's name, and the picture size.
+fn source_info(source: &std::path::Path, is_camera: bool, (width, height): (u32, u32)) -> SourceInfo {
+    let name = if is_camera {
+        source.display().to_string()
+    } else {
+        source
+            .file_name()
+            .map_or_else(|| source.display().to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    SourceInfo {
+        kind: if is_camera {
+            SourceKind::Camera
+        } else {
+            SourceKind::File
+        },
+        name,
+        width,
+        height,
+    }
+}
+
+/// Write the visit file: each part's record, frames and key frame; the video only if asked.
 fn save_visit(
-    _args: &Args,
-    _captured: &Capture,
-    _recorded_at: std::time::SystemTime,
-    _settings: &CaptureSettings,
+    args: &Args,
+    is_camera: bool,
+    captured: &Capture,
+    recorded_at: std::time::SystemTime,
+    thresholds: &Thresholds,
 ) -> anyhow::Result<()> {
-    eprintln!("posture: (visit writing comes with the visit format module)");
+    let mut keyframes = Vec::new();
+    let mut parts = Vec::new();
+    for p in &captured.parts {
+        let view = part_view(p.outcome.part);
+        let keyframe = p.keyframe.as_ref().map(|k| {
+            let name = view.keyframe_name();
+            keyframes.push((name.clone(), k.png(p.result.other_people.most_at_once > 0)));
+            name
+        });
+        parts.push(VisitPart::of(view, &p.result, thresholds, keyframe));
+    }
+    let incomplete: Vec<String> = captured
+        .outcomes
+        .iter()
+        .filter_map(|o| o.incomplete_reason(args.seconds))
+        .collect();
+    let frames: Vec<(PartView, &crate::pipeline::InputResult)> = captured
+        .parts
+        .iter()
+        .map(|p| (part_view(p.outcome.part), &p.result))
+        .collect();
+    let file = VisitFile {
+        visit: Visit {
+            schema: VISIT_SCHEMA.to_string(),
+            patient: args.patient.clone(),
+            recorded_at: visit::utc_rfc3339(recorded_at),
+            protocol: Protocol::GuidedCapture,
+            complete: captured.complete(),
+            incomplete_reason: (!incomplete.is_empty()).then(|| incomplete.join("; ")),
+            source: source_info(&args.source, is_camera, captured.frame_size),
+            parts,
+        },
+        frames_csv: visit::frames_csv(&frames),
+        keyframes,
+        video: args.keep_video.then(|| args.source.clone()),
+    };
+    visit::write(&args.out, &file)?;
+    eprintln!(
+        "posture: visit saved to {}{}",
+        args.out.display(),
+        if captured.complete() {
+            ""
+        } else {
+            " (incomplete: record again once the advice above is followed)"
+        }
+    );
     Ok(())
 }
 

@@ -94,7 +94,7 @@ pub fn draw_subject_box(img: &mut RgbImage, lm: &[Landmark; NUM_LANDMARKS]) {
     if !(x0 <= x1 && y0 <= y1) {
         return;
     }
-    let margin = 0.25 * (x1 - x0).max(y1 - y0).max(10.0);
+    let margin = 0.4 * (x1 - x0).max(y1 - y0).max(10.0);
     let (x0, x1, y0, y1) = (x0 - margin, x1 + margin, y0 - margin, y1 + margin);
     let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)];
     for i in 0..4 {
@@ -149,6 +149,11 @@ pub fn keyframe_png(
     let mut image = image.clone();
     draw_skeleton(&mut image, landmarks);
     draw_cva(&mut image, side.ear_px, side.c7_px, view == View::SideRight);
+    png_bytes(&image)
+}
+
+/// `image` as PNG bytes, in memory.
+pub fn png_bytes(image: &RgbImage) -> Vec<u8> {
     let mut png = Vec::new();
     image
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -215,7 +220,7 @@ mod tests {
         landmarks[index::LEFT_SHOULDER].y_px = 140.0;
         let mut img = RgbImage::new(200, 200);
         draw_subject_box(&mut img, &landmarks);
-        // Head and shoulders span 100-150 x 100-190: the box lies a quarter of that outside.
+        // Head and shoulders span 100-150 x 100-190: the box lies 0.4 of the larger span outside.
         let framed: Vec<(u32, u32)> = img
             .enumerate_pixels()
             .filter(|(_, _, p)| **p == SUBJECT)
@@ -223,7 +228,7 @@ mod tests {
             .collect();
         assert!(!framed.is_empty());
         assert!(
-            framed.iter().all(|&(x, y)| (70..=180).contains(&x) && y >= 70),
+            framed.iter().all(|&(x, y)| (60..=190).contains(&x) && y >= 60),
             "{:?}",
             framed.first()
         );
