@@ -316,3 +316,37 @@ fn capture_refuses_what_it_cannot_do_in_one_line() {
     assert!(stderr(&out).contains("a picture, not a video"), "{}", stderr(&out));
     assert!(!out_zip.exists(), "nothing written for a refused capture");
 }
+
+#[test]
+fn ctrl_c_saves_what_was_captured_marked_incomplete() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_of_renders(dir.path(), "side.mkv", &[(SIDE, 30)]);
+    let visit = dir.path().join("visit.zip");
+    // At real-time pace (no --fast), 10 s of usable frames take 10 s: stopped well before.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args(["capture", clip.to_str().unwrap(), "--out", visit.to_str().unwrap()])
+        .env("POSTURE_DATA_DIR", test_data_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the posture binary runs");
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("step 1 of 2") {
+        assert!(err.read_line(&mut said).unwrap() > 0, "ended before step 1: {said}");
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    std::io::Read::read_to_string(&mut err, &mut said).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{said}");
+    let v = visit_json(&zip_entries(&visit));
+    assert_eq!(v["complete"], false);
+    let reason = v["incomplete_reason"].as_str().unwrap();
+    assert!(reason.contains("capture was stopped"), "{reason}");
+}
