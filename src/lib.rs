@@ -5,11 +5,13 @@
 //! (angles and signals per frame, with reasons when there are none) -> [`assess`] (clip
 //! statistics, classes, baselines) -> [`pipeline`] (the one frame loop every command uses) ->
 //! [`output`] (records, tables, pictures) -> [`batch`] (`posture score`) and [`monitor`]
-//! (`posture watch`), [`visit`] (visit files, the patient record, reports) -> [`cli`]. Each module depends only on the ones before it;
+//! (`posture watch`), [`visit`] (visit files, the patient record, reports) and [`capture`]
+//! (`posture capture`) -> [`cli`]. Each module depends only on the ones before it;
 //! [`validation`] (the check against renders) is development tooling that uses them all.
 
 pub mod assess;
 pub mod batch;
+pub mod capture;
 pub mod cli;
 pub mod frames;
 pub mod measures;

@@ -2,6 +2,7 @@
 //! module and is a thin layer over the library.
 
 mod calibrate;
+mod capture;
 mod interrupt;
 mod landmarks;
 mod measure;
@@ -48,6 +49,9 @@ enum Command {
     /// Today and the last days from the session log `watch` keeps: time monitored, share
     /// with forward head, alerts.
     Stats(stats::Args),
+    /// Record a visit at home: talked through a side and a front view in plain words, the
+    /// measurement of each saved to one visit file (zip) for the therapist.
+    Capture(capture::Args),
     /// Record a personal baseline from upright input, for `measure --baseline`.
     Calibrate(calibrate::Args),
     /// Body landmarks for every frame of each input, as JSON Lines.
@@ -74,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Watch(args) => watch::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Capture(args) => capture::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Landmarks(args) => landmarks::run(args),
         Command::Cameras => list_cameras(),

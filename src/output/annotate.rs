@@ -12,6 +12,7 @@ const HIDDEN: Rgb<u8> = Rgb([150, 150, 150]);
 const MEASURED: Rgb<u8> = Rgb([255, 40, 200]);
 const ROI: Rgb<u8> = Rgb([40, 140, 255]);
 const ANGLE: Rgb<u8> = Rgb([255, 200, 0]);
+const SUBJECT: Rgb<u8> = Rgb([0, 200, 255]);
 /// Landmarks below this visibility are drawn grey: the model guesses where they are.
 const VISIBLE: f32 = 0.5;
 
@@ -82,6 +83,25 @@ pub fn draw_skeleton(img: &mut RgbImage, lm: &[Landmark; NUM_LANDMARKS]) {
     }
 }
 
+/// Frame the measured subject's head and shoulders (for a picture with other people in it, so
+/// that a reader sees which person the numbers are about).
+pub fn draw_subject_box(img: &mut RgbImage, lm: &[Landmark; NUM_LANDMARKS]) {
+    let upper = &lm[..=index::RIGHT_SHOULDER];
+    let xs = upper.iter().map(|l| l.x_px).filter(|v| v.is_finite());
+    let ys = upper.iter().map(|l| l.y_px).filter(|v| v.is_finite());
+    let (x0, x1) = xs.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (y0, y1) = ys.fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !(x0 <= x1 && y0 <= y1) {
+        return;
+    }
+    let margin = 0.4 * (x1 - x0).max(y1 - y0).max(10.0);
+    let (x0, x1, y0, y1) = (x0 - margin, x1 + margin, y0 - margin, y1 + margin);
+    let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)];
+    for i in 0..4 {
+        thick_line(img, corners[i], corners[(i + 1) % 4], 2.0 * line_scale(img), SUBJECT);
+    }
+}
+
 /// Draw how the craniovertebral angle was read: the horizontal through the C7 point towards
 /// the face, the line C7 -> ear, and an arc between them (`cva_deg` is the corrected angle, so
 /// the arc spans the raw angle the lines make and is labelled by neither).
@@ -129,6 +149,11 @@ pub fn keyframe_png(
     let mut image = image.clone();
     draw_skeleton(&mut image, landmarks);
     draw_cva(&mut image, side.ear_px, side.c7_px, view == View::SideRight);
+    png_bytes(&image)
+}
+
+/// `image` as PNG bytes, in memory.
+pub fn png_bytes(image: &RgbImage) -> Vec<u8> {
     let mut png = Vec::new();
     image
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -178,6 +203,36 @@ mod tests {
         let mut img = RgbImage::new(64, 64);
         draw_pose(&mut img, &pose);
         assert_eq!(*img.get_pixel(20, 20), MEASURED);
+    }
+
+    #[test]
+    fn the_subject_box_frames_the_head_and_shoulders_only() {
+        let mut landmarks = [Landmark {
+            x_px: 150.0,
+            y_px: 190.0,
+            z: 0.0,
+            visibility: 0.9,
+            presence: 0.9,
+        }; NUM_LANDMARKS];
+        landmarks[index::NOSE].x_px = 100.0;
+        landmarks[index::NOSE].y_px = 100.0;
+        landmarks[index::LEFT_SHOULDER].x_px = 140.0;
+        landmarks[index::LEFT_SHOULDER].y_px = 140.0;
+        let mut img = RgbImage::new(200, 200);
+        draw_subject_box(&mut img, &landmarks);
+        // Head and shoulders span 100-150 x 100-190: the box lies 0.4 of the larger span outside.
+        let framed: Vec<(u32, u32)> = img
+            .enumerate_pixels()
+            .filter(|(_, _, p)| **p == SUBJECT)
+            .map(|(x, y, _)| (x, y))
+            .collect();
+        assert!(!framed.is_empty());
+        assert!(
+            framed.iter().all(|&(x, y)| (60..=190).contains(&x) && y >= 60),
+            "{:?}",
+            framed.first()
+        );
+        assert_ne!(*img.get_pixel(125, 140), SUBJECT);
     }
 
     #[test]
