@@ -5,7 +5,8 @@
 //! (angles and signals per frame, with reasons when there are none) -> [`assess`] (clip
 //! statistics, classes, baselines) -> [`pipeline`] (the one frame loop every command uses) ->
 //! [`output`] (records, tables, pictures) -> [`batch`] (`posture score`) and [`monitor`]
-//! (`posture watch`) -> [`cli`]. Each module depends only on the ones before it;
+//! (`posture watch`) -> [`cli`]; [`setup`] (what the machine needs, `posture doctor`) looks at
+//! them all. Each module depends only on the ones before it;
 //! [`validation`] (the check against renders) is development tooling that uses them all.
 
 pub mod assess;
@@ -17,4 +18,5 @@ pub mod monitor;
 pub mod output;
 pub mod pipeline;
 pub mod pose;
+pub mod setup;
 pub mod validation;
