@@ -23,7 +23,7 @@ fn run_cases(model: &str) -> Vec<(Case, serde_json::Value)> {
             }
             let o = posture(&args);
             assert!(o.status.success(), "{}: {}", case.file, stderr(&o));
-            records(&o)
+            frame_records(&o)
         });
         let frame = case.frame.unwrap_or(0);
         let rec = recs
@@ -125,7 +125,7 @@ fn two_person_clip_keeps_one_subject_and_reports_the_other() {
     let path = fixture("sports2d_walk.mp4");
     let o = posture(&["landmarks", path.to_str().unwrap(), "--subject", &subject]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let recs = records(&o);
+    let recs = frame_records(&o);
     assert_eq!(recs.len(), 230);
     let mut last: Option<(f32, f32, u64)> = None;
     let mut with_pose = 0;

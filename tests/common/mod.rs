@@ -72,6 +72,20 @@ pub fn records(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The frame records of `posture landmarks` output, once its first line is checked to be the
+/// run's header (schema, models' hashes).
+pub fn frame_records(out: &Output) -> Vec<serde_json::Value> {
+    let mut recs = records(out);
+    assert!(!recs.is_empty(), "no header line; stderr: {}", stderr(out));
+    let header = recs.remove(0);
+    assert_eq!(header["schema"], "posture-landmarks/1", "{header}");
+    assert!(header["run"]["landmark_sha256"].is_string(), "{header}");
+    for r in &recs {
+        assert_eq!(r["schema"], "posture-landmarks/1", "{r}");
+    }
+    recs
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
