@@ -22,8 +22,17 @@ fn run_cases(model: &str) -> Vec<(Case, serde_json::Value)> {
                 args.extend(["--subject", &subject]);
             }
             let o = posture(&args);
-            assert!(o.status.success(), "{}: {}", case.file, stderr(&o));
-            frame_records(&o)
+            let recs = frame_records(&o);
+            // 3: read, but nobody in any frame (no_person.jpg).
+            let nobody = recs.iter().all(|r| r["pose"].is_null());
+            assert_eq!(
+                o.status.code(),
+                Some(if nobody { 3 } else { 0 }),
+                "{}: {}",
+                case.file,
+                stderr(&o)
+            );
+            recs
         });
         let frame = case.frame.unwrap_or(0);
         let rec = recs

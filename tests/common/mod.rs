@@ -86,6 +86,15 @@ pub fn frame_records(out: &Output) -> Vec<serde_json::Value> {
     recs
 }
 
+/// The exit status `posture measure` gives for these records of inputs that were all read: 3
+/// when one has no number at all (no side angle, no front signal), else 0.
+pub fn measure_exit_status(recs: &[serde_json::Value]) -> Option<i32> {
+    let unmeasured = recs
+        .iter()
+        .any(|r| r["cva_deg"].is_null() && r["head_tilt_deg"].is_null() && r["front_signals"].is_null());
+    Some(if unmeasured { 3 } else { 0 })
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
