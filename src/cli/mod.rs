@@ -28,7 +28,8 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("POST
     about = "Webcam-based posture analysis: clinical posture measures from BlazePose body landmarks",
     long_about = "Webcam-based posture analysis.\n\nRuns MediaPipe's BlazePose (converted to ONNX, shipped in models/ and built into the binary) on images, video \
 files and cameras, and turns the landmarks into posture measures with their uncertainty. Needs ONNX Runtime 1.31.1: \
-`bash scripts/install-onnxruntime.sh` installs it where posture looks by default, or set ORT_DYLIB_PATH."
+`bash scripts/install-onnxruntime.sh` installs it where posture looks by default, or set ORT_DYLIB_PATH. \
+`posture doctor` says what is found and what is missing."
 )]
 struct Cli {
     /// Only errors on standard error: no progress, no line per input, no summary.
