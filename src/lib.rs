@@ -6,7 +6,8 @@
 //! statistics, classes, baselines) -> [`pipeline`] (the one frame loop every command uses) ->
 //! [`output`] (records, tables, pictures) -> [`batch`] (`posture score`) and [`monitor`]
 //! (`posture watch`), [`visit`] (visit files, the patient record, reports) and [`capture`]
-//! (`posture capture`) -> [`cli`]. Each module depends only on the ones before it;
+//! (`posture capture`) -> [`cli`]; [`setup`] (what the machine needs, `posture doctor`) looks at
+//! them all. Each module depends only on the ones before it;
 //! [`validation`] (the check against renders) is development tooling that uses them all.
 
 pub mod assess;
@@ -20,5 +21,6 @@ pub mod output;
 pub mod pipeline;
 pub mod pose;
 pub mod report;
+pub mod setup;
 pub mod validation;
 pub mod visit;

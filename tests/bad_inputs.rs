@@ -89,7 +89,7 @@ fn each_bad_file_is_one_clear_error() {
     for (path, needle) in cases {
         let out = run_one(&path);
         assert_clean_failure(&out, needle);
-        assert!(records(&out).is_empty(), "{}: wrote records", path.display());
+        assert!(frame_records(&out).is_empty(), "{}: wrote records", path.display());
     }
 
     let mut tiny = Vec::new();
@@ -144,7 +144,7 @@ fn wrong_extensions_are_read_by_content() {
     std::fs::copy(fixture("webcam_face.mp4"), &mp4_as_png).unwrap();
     let out = posture(&["landmarks", png_as_mp4.to_str().unwrap(), mp4_as_png.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let recs = records(&out);
+    let recs = frame_records(&out);
     assert_eq!(recs.len(), 1 + 72);
     assert!(recs.iter().all(|r| !r["pose"].is_null()));
 }
@@ -159,7 +159,7 @@ fn one_bad_input_does_not_stop_the_others() {
         fixture("astronaut.png").to_str().unwrap(),
     ]);
     assert_clean_failure(&out, "no such file");
-    let recs = records(&out);
+    let recs = frame_records(&out);
     assert_eq!(recs.len(), 2);
     assert!(recs[1]["source"].as_str().unwrap().ends_with("astronaut.png"));
 }

@@ -77,8 +77,14 @@ fn held_out_calls() -> Vec<Call> {
         let mut args = vec!["measure", "--json", "--baseline", baseline.to_str().unwrap()];
         args.extend(paths.iter().map(String::as_str));
         let out = posture(&args);
-        assert!(out.status.success(), "{}: {}", base["id"], stderr(&out));
         let recs = records(&out);
+        assert_eq!(
+            out.status.code(),
+            measure_exit_status(&recs),
+            "{}: {}",
+            base["id"],
+            stderr(&out)
+        );
         assert_eq!(recs.len(), group.len(), "{}: one record per render", base["id"]);
         for (s, r) in group.iter().zip(recs) {
             let id = s["id"].as_str().unwrap().to_string();

@@ -179,3 +179,315 @@ fn version_names_the_package_version_and_the_commit() {
         assert!(head.starts_with(commit), "built from {commit}, checkout at {head}");
     }
 }
+
+/// Run `bash SCRIPT ARGS` from the clone with `env` added.
+fn script(name: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_file(name)).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("bash runs")
+}
+
+#[test]
+fn the_install_script_picks_the_wheel_the_table_gives_for_every_platform() {
+    use posture::setup::Platform;
+    let machines = [
+        ("Linux", "x86_64"),
+        ("Linux", "aarch64"),
+        ("Linux", "arm64"),
+        ("Darwin", "arm64"),
+        ("Darwin", "x86_64"),
+        ("FreeBSD", "amd64"),
+        ("Linux", "riscv64"),
+    ];
+    for (os, arch) in machines {
+        let out = script(
+            "scripts/install-onnxruntime.sh",
+            &["--print-wheel"],
+            &[("POSTURE_UNAME_S", os), ("POSTURE_UNAME_M", arch)],
+        );
+        let expected = Platform::parse(os, arch).and_then(Platform::ort_wheel);
+        match expected {
+            Ok(wheel) => {
+                assert!(out.status.success(), "{os} {arch}: {}", stderr(&out));
+                let printed = String::from_utf8(out.stdout).unwrap();
+                assert_eq!(
+                    printed.trim(),
+                    format!("{} {}", wheel.platform_tag, wheel.library),
+                    "{os} {arch}"
+                );
+            }
+            Err(e) => {
+                assert_eq!(out.status.code(), Some(1), "{os} {arch}: no wheel, yet it succeeded");
+                let err = stderr(&out);
+                assert!(err.contains("ORT_DYLIB_PATH"), "{os} {arch}: {err} (doctor says: {e})");
+            }
+        }
+    }
+    let windows = script(
+        "scripts/install-onnxruntime.sh",
+        &["--print-wheel"],
+        &[("POSTURE_UNAME_S", "MINGW64_NT-10.0")],
+    );
+    assert!(
+        stderr(&windows).contains("install-onnxruntime.ps1"),
+        "{}",
+        stderr(&windows)
+    );
+}
+
+#[test]
+fn the_three_installers_read_the_one_table_and_the_version_posture_loads() {
+    let version = posture::pose::runtime::ORT_VERSION;
+    for name in ["scripts/install-onnxruntime.sh", "scripts/install-onnxruntime.ps1"] {
+        let text = std::fs::read_to_string(repo_file(name)).unwrap();
+        assert!(
+            text.contains("onnxruntime-wheels.tsv"),
+            "{name} does not read the table"
+        );
+        assert!(
+            text.contains(&format!("\nversion={version}\n")) || text.contains(&format!("\n$version = \"{version}\"\n")),
+            "{name} installs another version than {version}"
+        );
+    }
+    let table = std::fs::read_to_string(repo_file("scripts/onnxruntime-wheels.tsv")).unwrap();
+    assert!(table
+        .lines()
+        .filter(|l| l.starts_with("windows\t"))
+        .all(|l| l.ends_with("\tonnxruntime.dll")));
+}
+
+/// A wheel holding only `library` with `header` as its bytes (python3 is what the install
+/// script unpacks wheels with).
+fn fake_wheel(dir: &Path, name: &str, library: &str, header: &[u8]) -> PathBuf {
+    let bytes = dir.join(format!("{name}.bin"));
+    std::fs::write(&bytes, header).unwrap();
+    let wheel = dir.join(format!("{name}.whl"));
+    let status = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], 'w') as z: z.write(sys.argv[2], 'onnxruntime/capi/' + sys.argv[3])",
+        ])
+        .arg(&wheel)
+        .arg(&bytes)
+        .arg(library)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    wheel
+}
+
+#[test]
+fn a_runtime_of_the_wrong_architecture_is_replaced_not_kept() {
+    use posture::setup::library::{parse_header, sample_header, Format};
+    use posture::setup::{Arch, Platform};
+    let here = Platform::current().unwrap();
+    let other = if here.arch == Arch::X86_64 {
+        Arch::Aarch64
+    } else {
+        Arch::X86_64
+    };
+    let library = here.ort_wheel().unwrap().library;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let installed = data.join(format!(
+        "posture/onnxruntime-{}/{library}",
+        posture::pose::runtime::ORT_VERSION
+    ));
+    std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+    std::fs::write(&installed, sample_header(Format::Elf, other)).unwrap();
+    let right = fake_wheel(dir.path(), "right", library, &sample_header(Format::Elf, here.arch));
+    let wrong = fake_wheel(dir.path(), "wrong", library, &sample_header(Format::Elf, other));
+    let data_env = data.to_str().unwrap();
+    let install = |wheel: &Path| {
+        script(
+            "scripts/install-onnxruntime.sh",
+            &[],
+            &[
+                ("XDG_DATA_HOME", data_env),
+                ("POSTURE_ORT_WHEEL", wheel.to_str().unwrap()),
+            ],
+        )
+    };
+    // A wheel of the wrong architecture installs nothing, and says so.
+    let out = install(&wrong);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("nothing installed"), "{}", stderr(&out));
+    // The wrong library found in place is replaced...
+    let out = install(&right);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!("built for linux-{}", other.as_str())) && said.contains("replacing it"),
+        "{said}"
+    );
+    let header = parse_header(&std::fs::read(&installed).unwrap()).unwrap();
+    assert!(header.runs_on(here), "{header}");
+    // ...and then kept.
+    let out = install(&right);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("already installed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn missing_debian_packages_without_sudo_print_the_command_for_root() {
+    // A PATH with what the script needs, no sudo, and an `id` that says "not root".
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for tool in ["dpkg-query", "grep"] {
+        let found = Command::new("bash")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .unwrap();
+        let path = String::from_utf8(found.stdout).unwrap();
+        std::os::unix::fs::symlink(path.trim(), bin.join(tool)).unwrap();
+    }
+    std::fs::write(bin.join("id"), "#!/bin/sh\necho 1000\n").unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("id"))
+        .status()
+        .unwrap();
+    let out = Command::new("/bin/bash")
+        .arg(repo_file("scripts/install-deps.sh"))
+        .env("PATH", &bin)
+        .env("POSTURE_EXTRA_PACKAGES", "posture-test-no-such-package")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("sudo is not here"), "{err}");
+    assert!(
+        err.contains("apt-get update && apt-get install -y --no-install-recommends posture-test-no-such-package"),
+        "{err}"
+    );
+    assert!(!err.contains("command not found"), "{err}");
+}
+
+#[test]
+fn doctor_finds_everything_this_machine_has() {
+    let out = posture(&["doctor"]);
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.get(9..).is_some_and(|rest| rest.starts_with(name)))
+            .unwrap_or_else(|| panic!("no {name} line: {text}"))
+            .to_string()
+    };
+    let runtime = line("ONNX Runtime");
+    assert!(runtime.starts_with("ok"), "{runtime}");
+    assert!(
+        runtime.contains(&format!(" {}, x86_64 ELF, /", posture::pose::runtime::ORT_VERSION))
+            || !cfg!(target_arch = "x86_64"),
+        "{runtime}"
+    );
+    let models = line("models");
+    let sums = std::fs::read_to_string(repo_file("models/SHA256SUMS")).unwrap();
+    for (name, hash) in models
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .split(", ")
+        .map(|m| m.split_once(' ').unwrap())
+    {
+        assert!(
+            sums.lines().any(|l| l.starts_with(hash) && l.ends_with(name)),
+            "{name} {hash}"
+        );
+    }
+    assert!(line("FFmpeg").contains("libavcodec"), "{text}");
+    assert!(line("data folder").starts_with("ok"), "{text}");
+    // No webcam here: absent, with what to do, and not a failure.
+    assert!(text.contains("cameras"), "{text}");
+    assert!(text.trim_end().ends_with("posture can run here"), "{text}");
+}
+
+#[test]
+fn doctor_names_a_bogus_or_foreign_runtime_and_fails_with_the_fix() {
+    use posture::setup::library::{sample_header, Format};
+    use posture::setup::Arch;
+    let dir = tempfile::tempdir().unwrap();
+    let foreign_arch = if cfg!(target_arch = "x86_64") {
+        Arch::Aarch64
+    } else {
+        Arch::X86_64
+    };
+    let foreign = dir.path().join("libonnxruntime.so.1.31.1");
+    std::fs::write(&foreign, sample_header(Format::Elf, foreign_arch)).unwrap();
+    let bogus = dir.path().join("bogus.so");
+    std::fs::write(&bogus, b"not a library at all").unwrap();
+    let cases = [
+        (foreign.clone(), format!("is built for {} ELF", foreign_arch.as_str())),
+        (bogus.clone(), "is not a shared library".to_string()),
+        (dir.path().join("absent.so"), "not found".to_string()),
+    ];
+    for (path, said) in cases {
+        let out = posture_env(&["doctor"], &[("ORT_DYLIB_PATH", path.to_str().unwrap())]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let runtime = text.lines().find(|l| l.contains("ONNX Runtime  ")).unwrap();
+        assert!(runtime.starts_with("missing") && runtime.contains(&said), "{runtime}");
+        assert!(
+            text.contains("fix: set ORT_DYLIB_PATH to an ONNX Runtime 1.31.1"),
+            "{text}"
+        );
+        assert!(text.contains("bash scripts/install-onnxruntime.sh"), "{text}");
+        assert!(text.contains("posture cannot run here"), "{text}");
+        // The models are still checked: their checksums do not need the runtime.
+        assert!(
+            text.lines().any(|l| l.starts_with("ok") && l.contains("models")),
+            "{text}"
+        );
+    }
+    // The same in JSON.
+    let out = posture_env(&["doctor", "--json"], &[("ORT_DYLIB_PATH", foreign.to_str().unwrap())]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["usable"], false);
+    assert_eq!(report["checks"][1]["status"], "missing");
+}
+
+#[test]
+fn the_debian_package_installs_files_that_exist() {
+    let manifest = std::fs::read_to_string(repo_file("Cargo.toml")).unwrap();
+    let section = manifest
+        .split("[package.metadata.deb]")
+        .nth(1)
+        .expect("Cargo.toml has [package.metadata.deb]")
+        .split("\n[")
+        .next()
+        .unwrap();
+    let sources: Vec<&str> = section
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("[\""))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    for needed in [
+        "target/release/posture",
+        "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "models/LICENSE",
+    ] {
+        assert!(sources.contains(&needed), "the package does not install {needed}");
+    }
+    for source in &sources {
+        if *source == "target/release/posture" {
+            continue; // built by `cargo deb` itself
+        }
+        assert!(
+            repo_file(source).is_file(),
+            "{source} named in the deb assets does not exist"
+        );
+    }
+    assert!(
+        section.contains("depends = \"$auto"),
+        "the FFmpeg libraries come from dpkg-shlibdeps"
+    );
+}

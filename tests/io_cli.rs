@@ -183,6 +183,7 @@ fn interrupted_landmarks_keep_the_frames_written() {
     let text = std::fs::read_to_string(&jsonl).unwrap();
     let frames: Vec<u64> = text
         .lines()
+        .skip(1) // the run's header
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["frame"].as_u64().unwrap())
         .collect();
     assert!(!frames.is_empty() && frames.len() < 230, "{} frames", frames.len());
@@ -319,7 +320,7 @@ fn a_file_name_that_is_not_utf8_is_an_input_like_any_other() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let recs = records(&out);
+    let recs = frame_records(&out);
     assert_eq!(recs.len(), 1 + 3, "{}", stderr(&out));
     assert!(recs[3]["source"].as_str().unwrap().ends_with("clip\u{fffd}.mp4"));
 }
@@ -379,7 +380,7 @@ fn a_phone_video_shot_on_its_side_measures_as_the_upright_one() {
 
     // The landmarks are in the upright 640x480 picture: the ear above the shoulder.
     let out = posture(&["landmarks", phone.to_str().unwrap(), "--duration", "0.5"]);
-    let recs = records(&out);
+    let recs = frame_records(&out);
     assert_eq!(recs.len(), 15);
     for r in &recs {
         let ((ear_x, ear_y), (_, shoulder_y)) = (landmark_xy(r, 8), landmark_xy(r, 12));

@@ -22,8 +22,17 @@ fn run_cases(model: &str) -> Vec<(Case, serde_json::Value)> {
                 args.extend(["--subject", &subject]);
             }
             let o = posture(&args);
-            assert!(o.status.success(), "{}: {}", case.file, stderr(&o));
-            records(&o)
+            let recs = frame_records(&o);
+            // 3: read, but nobody in any frame (no_person.jpg).
+            let nobody = recs.iter().all(|r| r["pose"].is_null());
+            assert_eq!(
+                o.status.code(),
+                Some(if nobody { 3 } else { 0 }),
+                "{}: {}",
+                case.file,
+                stderr(&o)
+            );
+            recs
         });
         let frame = case.frame.unwrap_or(0);
         let rec = recs
@@ -125,7 +134,7 @@ fn two_person_clip_keeps_one_subject_and_reports_the_other() {
     let path = fixture("sports2d_walk.mp4");
     let o = posture(&["landmarks", path.to_str().unwrap(), "--subject", &subject]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let recs = records(&o);
+    let recs = frame_records(&o);
     assert_eq!(recs.len(), 230);
     let mut last: Option<(f32, f32, u64)> = None;
     let mut with_pose = 0;

@@ -111,7 +111,8 @@ fn the_walker_gets_no_cva_because_walking_is_moving() {
     // hangs over the back of her neck: docs/measures.md, "Real fixtures").
     let clip = fixture("sports2d_walk.mp4");
     let (out, recs) = measure(&[clip.to_str().unwrap(), "--subject", "1400,680"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Read, but no number: exit status 3 (README, "Inputs, stopping, exit status").
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(recs.len(), 1);
     let r = &recs[0];
     assert_eq!(r["view"], "side-left", "{r}");
@@ -150,7 +151,8 @@ fn the_man_on_the_box_gets_no_cva_from_bent_or_glimpsed_frames() {
     // head is too small for an angle there, and he runs at 27 head lengths a second.
     let clip = fixture("sports2d_walk.mp4");
     let (out, recs) = measure(&[clip.to_str().unwrap(), "--subject", "700,280"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // Read, but no number: exit status 3 (README, "Inputs, stopping, exit status").
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(recs.len(), 1);
     let r = &recs[0];
     assert!(r["cva_deg"].is_null(), "{r}");

@@ -102,6 +102,7 @@ fn a_watch_logs_one_session_its_minutes_and_its_alert_and_stats_reports_them() {
     assert!(out.status.success(), "{}", stderr(&out));
     let stats = records(&out);
     assert_eq!(stats.len(), 1, "one object");
+    assert_eq!(stats[0]["schema"], "posture-stats/1");
     let week = &stats[0]["last_days"];
     assert_eq!(week["days"], 7);
     assert_eq!(week["alerts"], 1);

@@ -60,12 +60,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let json = serde_json::to_string_pretty(&baseline)? + "\n";
     crate::output::write_replacing(&args.out, json.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))?;
-    eprintln!(
-        "posture: baseline ({} view, {} of {} frames) written to {}",
-        summary.view.as_str(),
-        summary.frames_used,
-        summary.frames_total,
-        args.out.display()
-    );
+    if super::chatty() {
+        eprintln!(
+            "posture: baseline ({} view, {} of {} frames) written to {}",
+            summary.view.as_str(),
+            summary.frames_used,
+            summary.frames_total,
+            args.out.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,10 +48,12 @@ fn parse_max_yaw(s: &str) -> Result<f32, String> {
     after_help = "Each input (image, video, or camera:N) gets one result, even when it cannot be measured \
 (then the numbers are null and `reason` says why). With --json, one JSON object per input, a line each: input, view, \
 cva_deg, shoulder_angle_deg (null, shoulder_angle_reason says why), head_tilt_deg, classification, quality {frames_total, frames_used, reasons}, ci95, \
-change_from_baseline, interrupted, provenance. Definitions, thresholds and the validation are in docs/measures.md.\n\n\
+change_from_baseline, interrupted, provenance, schema (posture-measure/1). Every field: README. Definitions, thresholds and the validation are in docs/measures.md. \
+INPUT `-` reads a picture or video from standard input.\n\n\
 Ctrl-C or SIGTERM ends the input in progress with the frames measured so far (its result says interrupted) and \
 skips the rest; --duration ends each input after that much media time (a camera never ends by itself).\n\nExit status: \
-1 when an input could not be read or showed no person; 130 after Ctrl-C, 143 after SIGTERM."
+1 when an input could not be read; 3 when every input was read but some gave no measurement (nobody in view, no \
+frame usable); 130 after Ctrl-C, 143 after SIGTERM."
 )]
 pub struct Args {
     /// Images, videos, or camera:N.
@@ -122,6 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         super::refuse_output_over_input(output, inputs)?;
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let stdin = super::stdin::spool(&args.inputs)?;
     let (mut models, pipeline, settings, provenance) = args.options.prepare()?;
     let analysis = Analysis {
         pipeline: &pipeline,
@@ -130,26 +133,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         provenance: &provenance,
     };
     let mut out = super::output_writer(args.output.as_deref())?;
-    let mut failures = 0;
+    let mut outcome = super::Outcome::default();
     for path in &args.inputs {
         if stop_requested() {
             break;
         }
-        let result = analysis.run(path, &mut models, &stop_requested, |_, _, _| {});
+        let mut result = analysis.run(stdin.path(path), &mut models, &stop_requested, |_, _, _| {});
+        result.input = path.display().to_string();
         if result.stats.frames > 0 {
             report_pass(path, &result.stats);
         }
-        let record = MeasureRecord::of(&result, &settings.thresholds);
+        let mut record = MeasureRecord::of(&result, &settings.thresholds);
+        record.error = record.error.map(|e| stdin.relabel(&e));
         match (&result.error, result.summary.is_some()) {
-            (Some(e), true) => eprintln!("posture: error: {e} (the frames before it are measured)"),
-            (Some(e), false) => eprintln!("posture: error: {e}"),
-            (None, _) if result.nobody_in_view() => {
-                eprintln!("posture: error: {}: no person in view", result.input);
-                failures += 1;
-            }
+            (Some(e), true) => eprintln!(
+                "posture: error: {} (the frames before it are measured)",
+                stdin.relabel(&e.to_string())
+            ),
+            (Some(e), false) => eprintln!("posture: error: {}", stdin.relabel(&e.to_string())),
+            (None, _) if result.nobody_in_view() => eprintln!("posture: {}: no person in view", result.input),
             (None, _) => {}
         }
-        failures += usize::from(record.error.is_some());
+        if record.error.is_some() {
+            outcome.unreadable += 1;
+        } else if !record.has_measurement() {
+            outcome.unmeasured += 1;
+        }
         let line = if args.json {
             serde_json::to_string(&record)?
         } else {
@@ -158,9 +167,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let written = writeln!(out, "{line}").and_then(|()| out.flush());
         match written.context("cannot write output") {
             // Whoever read the output has stopped (`| head`): stop too, quietly.
-            Err(e) if super::is_broken_pipe(&e) => return Ok(super::exit_code(failures)),
+            Err(e) if super::is_broken_pipe(&e) => return Ok(outcome.exit_code()),
             other => other?,
         }
     }
-    Ok(super::exit_code(failures))
+    Ok(outcome.exit_code())
 }

@@ -3,6 +3,7 @@
 
 mod calibrate;
 mod capture;
+mod doctor;
 mod interrupt;
 mod landmarks;
 mod measure;
@@ -10,6 +11,7 @@ mod pipeline;
 mod report;
 mod score;
 mod stats;
+mod stdin;
 mod tui;
 mod visits;
 mod watch;
@@ -29,11 +31,42 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("POST
     about = "Webcam-based posture analysis: clinical posture measures from BlazePose body landmarks",
     long_about = "Webcam-based posture analysis.\n\nRuns MediaPipe's BlazePose (converted to ONNX, shipped in models/ and built into the binary) on images, video \
 files and cameras, and turns the landmarks into posture measures with their uncertainty. Needs ONNX Runtime 1.31.1: \
-`bash scripts/install-onnxruntime.sh` installs it where posture looks by default, or set ORT_DYLIB_PATH."
+`bash scripts/install-onnxruntime.sh` installs it where posture looks by default, or set ORT_DYLIB_PATH. \
+`posture doctor` says what is found and what is missing."
 )]
 struct Cli {
+    /// Only errors on standard error: no progress, no line per input, no summary.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also say on standard error where ONNX Runtime and the models were loaded from.
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How much a command says on standard error besides errors (`--quiet`, `--verbose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(Verbosity::Normal as u8);
+
+/// This run's `--quiet` / `--verbose`.
+pub fn verbosity() -> Verbosity {
+    match VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => Verbosity::Quiet,
+        1 => Verbosity::Normal,
+        _ => Verbosity::Verbose,
+    }
+}
+
+/// Whether lines that are not errors (progress, one per input, summaries) are shown.
+fn chatty() -> bool {
+    verbosity() >= Verbosity::Normal
 }
 
 #[derive(Subcommand)]
@@ -63,6 +96,9 @@ enum Command {
     Visits(visits::Command),
     /// A patient's report for the therapist: one self-contained HTML file (or JSON).
     Report(report::Args),
+    /// Check what posture needs here (ONNX Runtime, FFmpeg, models, data folder, cameras)
+    /// and print the command that fixes each missing thing.
+    Doctor(doctor::Args),
 }
 
 /// Parse arguments, run, and turn any failure into a one-line message and exit status 1, or
@@ -73,6 +109,12 @@ pub fn main() -> ExitCode {
     // here, before any thread exists, since changing the environment is not thread-safe.
     std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
     let cli = Cli::parse();
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, true) => Verbosity::Verbose,
+        (false, false) => Verbosity::Normal,
+    };
+    VERBOSITY.store(verbosity as u8, std::sync::atomic::Ordering::Relaxed);
     let result = interrupt::install().and_then(|()| match cli.command {
         Command::Measure(args) => measure::run(args),
         Command::Score(args) => score::run(args),
@@ -84,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Cameras => list_cameras(),
         Command::Visits(command) => visits::run(command),
         Command::Report(args) => report::run(args),
+        Command::Doctor(args) => doctor::run(args),
     });
     let code = match result {
         Ok(code) => code,
@@ -194,11 +237,28 @@ fn output_writer(path: Option<&std::path::Path>) -> anyhow::Result<Box<dyn std::
     })
 }
 
-fn exit_code(failures: usize) -> ExitCode {
-    if failures == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+/// Exit status 3: every input was read, but some gave no measurement (nobody in view, no
+/// frame that passed the gates). `score` uses it too, for tables written with some inputs
+/// failed or unmeasured; 1 stays for an input that could not be read, or a run that failed.
+pub const NO_MEASUREMENT: u8 = 3;
+
+/// How a command that reads inputs ends: 1 when some input could not be read, else 3 when some
+/// input gave no measurement, else 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Outcome {
+    unreadable: usize,
+    unmeasured: usize,
+}
+
+impl Outcome {
+    fn exit_code(self) -> ExitCode {
+        if self.unreadable > 0 {
+            ExitCode::FAILURE
+        } else if self.unmeasured > 0 {
+            ExitCode::from(NO_MEASUREMENT)
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -218,6 +278,15 @@ fn list_cameras() -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreadable_input_outranks_one_without_a_measurement() {
+        let code = |unreadable, unmeasured| format!("{:?}", Outcome { unreadable, unmeasured }.exit_code());
+        assert_eq!(code(0, 0), format!("{:?}", ExitCode::SUCCESS));
+        assert_eq!(code(1, 0), format!("{:?}", ExitCode::FAILURE));
+        assert_eq!(code(1, 5), format!("{:?}", ExitCode::FAILURE));
+        assert_eq!(code(0, 2), format!("{:?}", ExitCode::from(NO_MEASUREMENT)));
+    }
 
     #[test]
     fn the_command_line_definition_is_consistent() {

@@ -109,7 +109,23 @@ impl PipelineArgs {
     }
 
     pub fn load_models(&self) -> anyhow::Result<PoseModels> {
-        Ok(self.settings().load_models()?)
+        let models = self.settings().load_models()?;
+        if super::verbosity() == super::Verbosity::Verbose {
+            let runtime = crate::pose::runtime::find_runtime().map(|p| p.display().to_string());
+            eprintln!(
+                "posture: ONNX Runtime {}; models {}: {} {}, {} {}",
+                runtime.unwrap_or_default(),
+                match &self.settings().models {
+                    crate::pose::runtime::ModelSource::Embedded => "built in".to_string(),
+                    crate::pose::runtime::ModelSource::Dir(dir) => format!("from {}", dir.display()),
+                },
+                crate::pose::runtime::DETECTOR_FILE,
+                models.detector.model().sha256(),
+                models.variant.file_name(),
+                models.landmarks.model().sha256(),
+            );
+        }
+        Ok(models)
     }
 }
 
@@ -131,8 +147,11 @@ pub fn stop_requested() -> bool {
     super::interrupt::received().is_some()
 }
 
-/// The line each input's pass leaves on stderr.
+/// The line each input's pass leaves on stderr (not with `--quiet`).
 pub fn report_pass(input: &Path, stats: &LoopStats) {
+    if !super::chatty() {
+        return;
+    }
     eprintln!(
         "posture: {}: {} frame(s), person found in {}, {:.1} frames/s{}",
         input.display(),

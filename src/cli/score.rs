@@ -50,9 +50,6 @@ pub struct Args {
     /// subject and the angle drawn (DIR/keyframes/, one PNG each, named after the input's path).
     #[arg(long)]
     keyframes: bool,
-    /// No progress bar (errors are still printed, one line each).
-    #[arg(long, short)]
-    quiet: bool,
     /// A baseline from `posture calibrate`, to report the change from it.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -61,16 +58,26 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // `--quiet` (a flag of every command): no progress bar, no line per input, no summary.
+    let quiet = !super::chatty();
+    if let Some(dash) = args.inputs.iter().find(|i| i.as_os_str() == super::stdin::STDIN) {
+        anyhow::bail!(
+            "{}: score reads files and folders, kept and resumed by path; read standard input with `posture measure -`",
+            dash.display()
+        );
+    }
     if args.merge {
         let counts = batch::merge(&args.inputs, &args.out)?;
-        eprintln!(
-            "posture: merged {} folder(s) into {}: {} input(s), {} measured, {} failed",
-            args.inputs.len(),
-            args.out.display(),
-            counts.inputs_found,
-            counts.measured,
-            counts.failed
-        );
+        if !quiet {
+            eprintln!(
+                "posture: merged {} folder(s) into {}: {} input(s), {} measured, {} failed",
+                args.inputs.len(),
+                args.out.display(),
+                counts.inputs_found,
+                counts.measured,
+                counts.failed
+            );
+        }
         return Ok(exit_status(&counts));
     }
     if let Some(input) = args
@@ -127,11 +134,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         baseline_bytes.as_deref(),
     )?;
     for s in &plan.skipped {
-        if !args.quiet {
+        if !quiet {
             eprintln!("posture: skipped {}: {}", s.path.display(), s.why);
         }
     }
-    let mut progress = Progress::new(&plan, args.quiet);
+    let mut progress = Progress::new(&plan, quiet);
     let counts = batch::run(
         &plan,
         &args.out,
@@ -142,7 +149,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         |event| progress.on(event),
     )?;
     progress.finish();
-    eprintln!(
+    if !quiet {
+        eprintln!(
         "posture: {} input(s): {} measured ({} from an earlier run), {} failed, {} not scored; {} file(s) skipped; tables in {}",
         counts.inputs_found,
         counts.measured,
@@ -151,7 +159,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         counts.not_scored,
         counts.skipped,
         args.out.display()
-    );
+        );
+    }
     if counts.not_scored > 0 && stop_requested() {
         eprintln!("posture: run the same command again to score the rest");
     }
@@ -160,7 +169,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 /// Exit status 3 when the tables are written but some inputs failed (their rows say why), so
 /// that a cluster job can tell it from a run that failed (1).
-const SOME_INPUTS_FAILED: u8 = 3;
+/// The same number as `measure`'s "read, but no measurement": the results are written, some
+/// inputs have no number (here also those that could not be read).
+const SOME_INPUTS_FAILED: u8 = super::NO_MEASUREMENT;
 
 fn exit_status(counts: &batch::Counts) -> ExitCode {
     if counts.failed > 0 {

@@ -27,7 +27,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let stats = log::stats(&path, now_unix_s, args.days)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer(&mut out, &stats)?;
+        // The same object with its schema version first (README lists the fields).
+        #[derive(serde::Serialize)]
+        struct Versioned<'a> {
+            schema: &'static str,
+            #[serde(flatten)]
+            stats: &'a log::Stats,
+        }
+        let versioned = Versioned {
+            schema: "posture-stats/1",
+            stats: &stats,
+        };
+        serde_json::to_writer(&mut out, &versioned)?;
         writeln!(out)?;
     } else {
         let last = format!("last {} days", stats.last_days.days);

@@ -7,15 +7,21 @@
 //!          "roi":{"center_x_px":..,"center_y_px":..,"size_px":..,"rotation_deg":..}}}
 //! ```
 //! `pose` is null when no person was found. Landmark order is the BlazePose topology
-//! (see [`crate::pose::index`]).
+//! (see [`crate::pose::index`]). Every line carries `"schema": "posture-landmarks/1"`; the
+//! first line of a run is a header, `{"schema":..,"run":{..}}`, with what made the records
+//! (version, model files and hashes, settings), written once instead of on every frame.
 
 use crate::frames::Frame;
 use crate::pose::{Landmark, PoseFrame, WorldLandmark};
 use serde::Serialize;
 use std::io::Write;
 
+/// The version of the landmarks records; fields are only added within a version.
+pub const LANDMARKS_SCHEMA: &str = "posture-landmarks/1";
+
 #[derive(Serialize)]
 struct Record<'a> {
+    schema: &'static str,
     source: &'a str,
     frame: u64,
     timestamp_ms: f64,
@@ -79,6 +85,7 @@ pub fn write_record(out: &mut dyn Write, source: &str, frame: &Frame, result: &P
         },
     });
     let record = Record {
+        schema: LANDMARKS_SCHEMA,
         source,
         frame: frame.index,
         timestamp_ms: (frame.timestamp_ms * 1000.0).round() / 1000.0,
@@ -86,6 +93,38 @@ pub fn write_record(out: &mut dyn Write, source: &str, frame: &Frame, result: &P
         pose,
     };
     serde_json::to_writer(&mut *out, &record)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// The run's header line: the tool and its `version`, the models by file and SHA-256, and the
+/// settings that shape the landmarks.
+pub fn write_header(
+    out: &mut dyn Write,
+    version: &str,
+    models: &crate::pose::PoseModels,
+    settings: &crate::pipeline::PipelineSettings,
+) -> std::io::Result<()> {
+    let header = serde_json::json!({
+        "schema": LANDMARKS_SCHEMA,
+        "run": {
+            "tool": "posture",
+            "version": version,
+            "landmark_file": models.variant.file_name(),
+            "landmark_sha256": models.landmarks.model().sha256(),
+            "detector_sha256": models.detector.model().sha256(),
+            "settings": {
+                "stride": settings.stride,
+                "smoothing": settings.smoothing,
+                "one_euro": settings.one_euro,
+                "recount_every": settings.recount_every,
+                "subject": settings.subject,
+                "duration_s": settings.duration_s,
+                "replay": settings.replay,
+            },
+        },
+    });
+    serde_json::to_writer(&mut *out, &header)?;
     out.write_all(b"\n")?;
     out.flush()
 }

@@ -24,8 +24,15 @@ pub struct Intervals {
     pub head_tilt_deg: Option<(f32, f32)>,
 }
 
+/// The version of the `measure --json` record (also each line of `score`'s summary.jsonl).
+/// Fields are only ever added within a version; a change of meaning or a removal makes it /2.
+pub const MEASURE_SCHEMA: &str = "posture-measure/1";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MeasureRecord {
+    /// [`MEASURE_SCHEMA`].
+    #[serde(deserialize_with = "deserialize_schema")]
+    pub schema: crate::measures::correction::StaticStr,
     pub input: String,
     pub view: View,
     pub cva_deg: Option<f32>,
@@ -56,6 +63,11 @@ pub struct MeasureRecord {
     /// Ctrl-C or SIGTERM stopped this input: the numbers are from the frames before it.
     pub interrupted: bool,
     pub provenance: Provenance,
+}
+
+fn deserialize_schema<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    Ok(crate::measures::correction::interned(value, &[MEASURE_SCHEMA]))
 }
 
 fn round1(v: f32) -> f32 {
@@ -133,6 +145,7 @@ impl MeasureRecord {
                 .collect()
         });
         MeasureRecord {
+            schema: MEASURE_SCHEMA,
             input: input.to_string(),
             view: summary.view,
             cva_deg: median(|s| &s.cva_deg),
@@ -170,6 +183,7 @@ impl MeasureRecord {
     /// The record for an input that could not be read at all.
     pub fn unreadable(input: &str, error: String, provenance: Provenance) -> MeasureRecord {
         MeasureRecord {
+            schema: MEASURE_SCHEMA,
             input: input.to_string(),
             view: View::None,
             cva_deg: None,
@@ -194,6 +208,11 @@ impl MeasureRecord {
             interrupted: false,
             provenance,
         }
+    }
+
+    /// Whether the input gave any number: a side angle, or front signals.
+    pub fn has_measurement(&self) -> bool {
+        self.cva_deg.is_some() || self.head_tilt_deg.is_some() || self.front_signals.is_some()
     }
 
     /// One line for people.
@@ -276,13 +295,10 @@ impl MeasureRecord {
     }
 }
 
-fn describe_class(c: ForwardHead) -> &'static str {
-    match c {
-        ForwardHead::Normal => "normal",
-        ForwardHead::Borderline => "borderline forward head",
-        ForwardHead::Forward => "forward head",
-        ForwardHead::Severe => "forward head, moderate-severe",
-    }
+/// The class as the text line shows it: JSON's `classification.forward_head` and its value,
+/// in the same words.
+fn describe_class(c: ForwardHead) -> String {
+    format!("forward head: {}", c.as_str())
 }
 
 #[cfg(test)]
@@ -422,5 +438,19 @@ mod tests {
         r.interrupted = true;
         assert!(r.human_line().contains(", interrupted,"), "{}", r.human_line());
         assert_eq!(serde_json::to_value(&r).unwrap()["interrupted"], true);
+    }
+
+    #[test]
+    fn text_and_json_name_each_class_the_same_way() {
+        for class in [
+            ForwardHead::Normal,
+            ForwardHead::Borderline,
+            ForwardHead::Forward,
+            ForwardHead::Severe,
+        ] {
+            let json = serde_json::to_value(class).unwrap();
+            let text = describe_class(class);
+            assert_eq!(text, format!("forward head: {}", json.as_str().unwrap()));
+        }
     }
 }

@@ -72,6 +72,29 @@ pub fn records(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The frame records of `posture landmarks` output, once its first line is checked to be the
+/// run's header (schema, models' hashes).
+pub fn frame_records(out: &Output) -> Vec<serde_json::Value> {
+    let mut recs = records(out);
+    assert!(!recs.is_empty(), "no header line; stderr: {}", stderr(out));
+    let header = recs.remove(0);
+    assert_eq!(header["schema"], "posture-landmarks/1", "{header}");
+    assert!(header["run"]["landmark_sha256"].is_string(), "{header}");
+    for r in &recs {
+        assert_eq!(r["schema"], "posture-landmarks/1", "{r}");
+    }
+    recs
+}
+
+/// The exit status `posture measure` gives for these records of inputs that were all read: 3
+/// when one has no number at all (no side angle, no front signal), else 0.
+pub fn measure_exit_status(recs: &[serde_json::Value]) -> Option<i32> {
+    let unmeasured = recs
+        .iter()
+        .any(|r| r["cva_deg"].is_null() && r["head_tilt_deg"].is_null() && r["front_signals"].is_null());
+    Some(if unmeasured { 3 } else { 0 })
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
