@@ -146,32 +146,48 @@ impl FrameMeasure {
     }
 }
 
-/// Measure one frame (`pose` is `None` when no person was found).
+/// Measure one frame (`pose` is `None` when no person was found). The side reading needs the
+/// pose's person mask when [`needs_person_mask`] says so, and is `NoNeckOutline` without it.
 pub fn measure_frame(pose: Option<&Pose>, frame_size: (u32, u32), settings: &MeasureSettings) -> FrameMeasure {
     let Some(pose) = pose else {
         return FrameMeasure::no_reading(Reason::NoPerson);
     };
-    if !gates::all_finite(pose, &front::REQUIRED) {
-        return FrameMeasure::no_reading(Reason::MissingLandmarks);
-    }
-    let view = estimate_view(pose, settings.camera_roll_deg);
-    if view.view == View::None {
-        return FrameMeasure::no_reading(Reason::MissingLandmarks);
-    }
+    let view = match viewed(pose, settings) {
+        Ok(view) => view,
+        Err(reason) => return FrameMeasure::no_reading(reason),
+    };
     FrameMeasure {
         view,
         body: BodyPosition::of(pose),
-        side: side_reading(pose, view, frame_size, settings),
+        side: side_gates(pose, view, frame_size, settings).and_then(|facing| side_reading(pose, facing, settings)),
         front: front_reading(pose, view, frame_size, settings),
     }
 }
 
-fn side_reading(
-    pose: &Pose,
-    view: ViewEstimate,
-    frame_size: (u32, u32),
-    s: &MeasureSettings,
-) -> Result<SideMeasures, Reason> {
+/// Whether [`measure_frame`] reads `pose`'s person mask: only when every side-view gate but the
+/// neck outline has passed. The mask costs as much to compute as the landmarks, so the frame
+/// loop computes it only then.
+pub fn needs_person_mask(pose: Option<&Pose>, frame_size: (u32, u32), settings: &MeasureSettings) -> bool {
+    pose.is_some_and(|pose| {
+        viewed(pose, settings).is_ok_and(|view| side_gates(pose, view, frame_size, settings).is_ok())
+    })
+}
+
+/// The view of a pose whose landmarks are all there.
+fn viewed(pose: &Pose, settings: &MeasureSettings) -> Result<ViewEstimate, Reason> {
+    if !gates::all_finite(pose, &front::REQUIRED) {
+        return Err(Reason::MissingLandmarks);
+    }
+    let view = estimate_view(pose, settings.camera_roll_deg);
+    if view.view == View::None {
+        return Err(Reason::MissingLandmarks);
+    }
+    Ok(view)
+}
+
+/// The side-view gates before the neck outline: which way the subject faces, or why there is
+/// no side reading.
+fn side_gates(pose: &Pose, view: ViewEstimate, frame_size: (u32, u32), s: &MeasureSettings) -> Result<Facing, Reason> {
     let facing = match view.view {
         View::Front => return Err(Reason::FrontView),
         View::Oblique | View::None => return Err(Reason::NotProfile),
@@ -214,6 +230,11 @@ fn side_reading(
     if judged_trunk_lean_deg(pose, facing, frame_size, s).is_some_and(|lean| lean.abs() > s.max_trunk_lean_deg) {
         return Err(Reason::NotUpright);
     }
+    Ok(facing)
+}
+
+/// The side reading once the gates have passed: the neck outline and the angles.
+fn side_reading(pose: &Pose, facing: Facing, s: &MeasureSettings) -> Result<SideMeasures, Reason> {
     side_measures(pose, facing, s.camera_roll_deg, &s.correction).map_err(|e| match e {
         side::SideFailure::Landmarks => Reason::MissingLandmarks,
         side::SideFailure::NeckOutline => Reason::NoNeckOutline,

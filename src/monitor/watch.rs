@@ -7,7 +7,7 @@ use crate::assess::baseline::Baseline;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::FrameSource;
 use crate::measures::{measure_frame, MeasureSettings, Reason, View};
-use crate::pipeline::{for_each_frame_of, InputError, PipelineSettings};
+use crate::pipeline::{for_each_frame_of, InputError, PersonMaskWhen, PipelineSettings};
 use crate::pose::PoseModels;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -198,72 +198,70 @@ pub fn watch(
     let mut summary = WatchSummary::default();
     let mut last_status_s: Option<f64> = None;
     let mut last_state = policy.state();
-    for_each_frame_of(
-        Box::new(sampled),
-        label,
-        &settings.pipeline,
-        models,
-        &stop,
-        |frame, pose, _| {
-            // Milliseconds are enough, and keep the events free of float noise.
-            let t_s = (frame.timestamp_ms).round() / 1000.0;
-            let size = (frame.image.width(), frame.image.height());
-            let measure = measure_frame(pose.pose.as_ref(), size, &settings.measure);
-            summary.frames_analysed += 1;
-            summary.seconds = t_s;
-            if let Some(r) = recorder.as_mut() {
-                if let Some(baseline) = r.add(t_s, measure, &settings.thresholds) {
-                    emit(&EventRecord {
-                        t_s,
-                        body: EventBody::Calibrated {
-                            view: baseline.view,
-                            frames: baseline.frames_used,
-                        },
-                    });
-                    judge.set_baseline(baseline);
-                    recorder = None;
-                }
-            }
-            let mut changes = Vec::new();
-            for command in commands(t_s) {
-                let (applied, ends) = apply_command(&mut policy, t_s, command);
-                changes.extend(applied);
-                quit.set(quit.get() || ends);
-            }
-            let reading: Reading = judge.judge(t_s, &measure);
-            // A person seen without a baseline to judge them by is not "can't see you" time:
-            // the policy hears nothing of it (no alert, and no "away" either).
-            if reading.reason != Some(Reason::NoBaseline) {
-                changes.extend(policy.observe(t_s, reading.level));
-            }
-            for change in changes {
-                summary.alerts += usize::from(change == Change::AlertStart);
+    // The person mask only for the frames whose side reading needs it.
+    let pipeline = PipelineSettings {
+        person_mask: PersonMaskWhen::SideReadings(settings.measure),
+        ..settings.pipeline.clone()
+    };
+    for_each_frame_of(Box::new(sampled), label, &pipeline, models, &stop, |frame, pose, _| {
+        // Milliseconds are enough, and keep the events free of float noise.
+        let t_s = (frame.timestamp_ms).round() / 1000.0;
+        let size = (frame.image.width(), frame.image.height());
+        let measure = measure_frame(pose.pose.as_ref(), size, &settings.measure);
+        summary.frames_analysed += 1;
+        summary.seconds = t_s;
+        if let Some(r) = recorder.as_mut() {
+            if let Some(baseline) = r.add(t_s, measure, &settings.thresholds) {
                 emit(&EventRecord {
                     t_s,
-                    body: EventBody::of(change),
-                });
-            }
-            let state = policy.state();
-            if state != last_state || last_status_s.is_none_or(|last| t_s - last >= STATUS_EVERY_S) {
-                emit(&EventRecord {
-                    t_s,
-                    body: EventBody::Status {
-                        view: reading.view,
-                        cva_deg: reading.cva_deg.map(|c| (c * 10.0).round() / 10.0),
-                        forward_head: reading.forward_head,
-                        looking_down: reading.looking_down,
-                        reason: reading.reason,
-                        level: reading.level,
-                        state,
+                    body: EventBody::Calibrated {
+                        view: baseline.view,
+                        frames: baseline.frames_used,
                     },
                 });
-                last_status_s = Some(t_s);
-                last_state = state;
+                judge.set_baseline(baseline);
+                recorder = None;
             }
-            fps.set(rate_fps(state, settings.fps));
-            Ok::<(), InputError>(())
-        },
-    )?;
+        }
+        let mut changes = Vec::new();
+        for command in commands(t_s) {
+            let (applied, ends) = apply_command(&mut policy, t_s, command);
+            changes.extend(applied);
+            quit.set(quit.get() || ends);
+        }
+        let reading: Reading = judge.judge(t_s, &measure);
+        // A person seen without a baseline to judge them by is not "can't see you" time:
+        // the policy hears nothing of it (no alert, and no "away" either).
+        if reading.reason != Some(Reason::NoBaseline) {
+            changes.extend(policy.observe(t_s, reading.level));
+        }
+        for change in changes {
+            summary.alerts += usize::from(change == Change::AlertStart);
+            emit(&EventRecord {
+                t_s,
+                body: EventBody::of(change),
+            });
+        }
+        let state = policy.state();
+        if state != last_state || last_status_s.is_none_or(|last| t_s - last >= STATUS_EVERY_S) {
+            emit(&EventRecord {
+                t_s,
+                body: EventBody::Status {
+                    view: reading.view,
+                    cva_deg: reading.cva_deg.map(|c| (c * 10.0).round() / 10.0),
+                    forward_head: reading.forward_head,
+                    looking_down: reading.looking_down,
+                    reason: reading.reason,
+                    level: reading.level,
+                    state,
+                },
+            });
+            last_status_s = Some(t_s);
+            last_state = state;
+        }
+        fps.set(rate_fps(state, settings.fps));
+        Ok::<(), InputError>(())
+    })?;
     Ok(summary)
 }
 

@@ -295,6 +295,7 @@ mod tests {
             model: crate::pipeline::ModelProvenance {
                 landmark_file: "x".into(),
                 landmark_sha256: "0".repeat(64),
+                mask_sha256: "0".repeat(64),
                 detector_sha256: "0".repeat(64),
                 recropped_frames: 0,
             },
@@ -399,7 +400,7 @@ mod tests {
                 }
                 Reason::NoNeckOutline => {
                     let mut p = posed(90.0, 0.0);
-                    p.mask = crate::pose::PersonMask::empty(p.roi);
+                    p.mask = crate::pose::PersonMask::empty(p.roi).into();
                     one(p, ViewChoice::Side)
                 }
                 Reason::Moving => {

@@ -18,6 +18,8 @@ pub struct Provenance {
 pub struct ModelProvenance {
     pub landmark_file: String,
     pub landmark_sha256: String,
+    /// The mask head cut from the same network (`LandmarkVariant::mask_file_name`).
+    pub mask_sha256: String,
     pub detector_sha256: String,
     /// Frames of this input whose landmarks `landmark_file` read through a larger re-crop after
     /// rejecting the detector's crop (`posture::pose::tracker::RECROP_SCALE`).
@@ -34,6 +36,7 @@ impl Provenance {
             model: ModelProvenance {
                 landmark_file: models.variant.file_name().to_string(),
                 landmark_sha256: models.landmarks.model().sha256().to_string(),
+                mask_sha256: models.landmarks.mask_head().sha256().to_string(),
                 detector_sha256: models.detector.model().sha256().to_string(),
                 recropped_frames: 0,
             },
