@@ -379,6 +379,40 @@ mod tests {
     }
 
     #[test]
+    fn the_mask_is_asked_for_exactly_where_the_side_reading_reads_it() {
+        let s = settings();
+        let mut hidden_ear = posed(90.0, 0.0);
+        hidden_ear.landmarks[index::LEFT_EAR].visibility = 0.3;
+        let mut no_outline = posed(90.0, 0.0);
+        no_outline.mask = crate::pose::PersonMask::empty(no_outline.roi).into();
+        let cases = [
+            posed(90.0, 0.0),
+            posed(-90.0, 0.04),
+            no_outline,
+            posed(0.0, 0.0),
+            posed(50.0, 0.0),
+            hidden_ear,
+        ];
+        for pose in &cases {
+            let side = measure_frame(Some(pose), FRAME, &s).side;
+            let reads_mask = side.is_ok() || side == Err(Reason::NoNeckOutline);
+            assert_eq!(needs_person_mask(Some(pose), FRAME, &s), reads_mask, "{side:?}");
+        }
+        assert!(!needs_person_mask(None, FRAME, &s));
+        // Without the mask computed, a profile that passes the gates gives no angle, not a guess.
+        let mut pending = posed(90.0, 0.0);
+        pending.mask = crate::pose::MaskState::Pending(crate::pose::segmentation::MaskFeatures {
+            values: Default::default(),
+            roi: pending.roi,
+        });
+        assert!(needs_person_mask(Some(&pending), FRAME, &s));
+        assert_eq!(
+            measure_frame(Some(&pending), FRAME, &s).side,
+            Err(Reason::NoNeckOutline)
+        );
+    }
+
+    #[test]
     fn low_visibility_never_reads() {
         for i in [
             index::LEFT_EAR,

@@ -40,7 +40,7 @@ FULL_GRAPHS = {
     "pose_landmark_lite": "e70a5daad84cddcac6adeb7bc4c7547c61fb7fc82bd47f939ac4e48a09350418",
     "pose_landmark_full": "c957da291b9eb5c1ebf24a2f16aaf17fe96502ca3e1cde0a19e268b7129fbae4",
 }
-FULL_GRAPHS_COMMIT = "2bf1f78"
+FULL_GRAPHS_COMMIT = "2bf1f78f06a5c2324eb3f58fa50c08d6fab242e2"
 MASK_OUTPUT = "Identity_2"
 LANDMARK_OUTPUTS = ["Identity", "Identity_1", "Identity_3", "Identity_4"]
 # The cut tensors, named by their spatial side (channels differ between lite and full).
@@ -215,7 +215,12 @@ def full_graph(name, from_dir, work_dir):
             f.write(blob)
     got = sha256_file(path)
     if got != FULL_GRAPHS[name]:
-        sys.exit(f"{path}: SHA-256 {got}, expected the converted full graph {FULL_GRAPHS[name]}")
+        msg = f"{path}: SHA-256 {got}, not the shipped models' full graph {FULL_GRAPHS[name]}"
+        if not from_dir:
+            sys.exit(msg)
+        # A fresh conversion on another machine may differ in bytes; the split is still checked
+        # against it, but its files will not be the shipped ones.
+        log(f"warning: {msg}")
     return path
 
 
