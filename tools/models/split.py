@@ -14,8 +14,9 @@ rest of the network. This script cuts every full graph `pose_landmark_X.onnx` in
                              `Identity_2` out.
 
 No weight, node or attribute changes: each node of the full graph lands in exactly one of
-the two (or both, never: the decoder's nodes are those that lead only to `Identity_2`), so
-`head(landmarks(x).features)` computes what the full graph computed. The script checks that on
+the two (the head holds the nodes that lead only to `Identity_2`, less a skip connection kept
+with the trunk, see split()), so `head(landmarks(x).features)` computes what the full graph
+computed. The script checks that on
 random and real inputs (ONNX Runtime, 1 intra-op thread, ORT_ENABLE_ALL, as the tool runs it):
 every output, the mask logits included, bit-identical to the full graph's.
 
