@@ -11,7 +11,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use posture::frames::{open_file, Frame, OpenOptions, VideoOptions};
-use posture::pipeline::{for_each_frame_of, InputError, PipelineSettings};
+use posture::pipeline::{for_each_frame_of, InputError, PersonMaskWhen, PipelineSettings};
 use posture::pose::landmarks::decode;
 use posture::pose::{runtime, LandmarkVariant, PoseModels, SessionOptions, Tracker, TrackerConfig};
 use std::path::{Path, PathBuf};
@@ -166,7 +166,10 @@ fn end_to_end(c: &mut Criterion) {
         g.bench_function(id, |b| {
             b.iter(|| {
                 // The library's frame loop, with the models (and their threads) loaded above.
-                let settings = PipelineSettings::default();
+                let settings = PipelineSettings {
+                    person_mask: PersonMaskWhen::Never,
+                    ..Default::default()
+                };
                 let stats = for_each_frame_of(open_clip(threads), "clip", &settings, m, &|| false, |_, _, _| {
                     Ok::<(), InputError>(())
                 })

@@ -112,7 +112,7 @@ fn a_copied_binary_measures_from_any_folder_as_the_clone_does() {
         assert!(b[0]["cva_deg"].is_number(), "{}", b[0]);
         let sums = std::fs::read_to_string(models.join("SHA256SUMS")).unwrap();
         let model = &b[0]["provenance"]["model"];
-        for key in ["landmark_sha256", "detector_sha256"] {
+        for key in ["landmark_sha256", "mask_sha256", "detector_sha256"] {
             let sum = model[key].as_str().unwrap();
             assert!(sums.contains(sum), "{key} {sum} is not a shipped model's");
         }

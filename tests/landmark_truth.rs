@@ -57,8 +57,9 @@ fn the_ear_and_c7_fall_near_the_true_tragus_and_c7() {
         let near = NearSide::of(facing);
         let point = |i: usize| PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px);
         let head_px = point(near.ear).distance_px(point(posture::pose::index::NOSE));
+        let mask = pose.mask.ready().expect("the side reading read the mask");
         let c7 = neck_outline_c7(
-            |p| pose.mask.probability_at(p.x, p.y),
+            |p| mask.probability_at(p.x, p.y),
             point(near.ear),
             point(near.shoulder),
             Correction::FITTED.neck_band,

@@ -83,7 +83,11 @@ fn process_input(
     out: &mut dyn Write,
 ) -> anyhow::Result<crate::pipeline::LoopStats> {
     let label = input.display().to_string();
-    let settings = args.pipeline.settings();
+    // The landmarks need no person mask.
+    let settings = crate::pipeline::PipelineSettings {
+        person_mask: crate::pipeline::PersonMaskWhen::Never,
+        ..args.pipeline.settings()
+    };
     let each = |frame: &crate::frames::Frame, result: &crate::pose::PoseFrame, is_still: bool| {
         jsonl::write_record(out, &label, frame, result).context("cannot write output")?;
         if let (Some(dir), Some(pose)) = (&args.annotate, &result.pose) {

@@ -105,6 +105,7 @@ impl PipelineArgs {
             camera_resolution: self.resolution,
             camera_fps: self.fps,
             duration_s: self.duration_s,
+            person_mask: crate::pipeline::PersonMaskWhen::Always,
         }
     }
 

@@ -167,32 +167,48 @@ impl FrameMeasure {
     }
 }
 
-/// Measure one frame (`pose` is `None` when no person was found).
+/// Measure one frame (`pose` is `None` when no person was found). The side reading needs the
+/// pose's person mask when [`needs_person_mask`] says so, and is `NoNeckOutline` without it.
 pub fn measure_frame(pose: Option<&Pose>, frame_size: (u32, u32), settings: &MeasureSettings) -> FrameMeasure {
     let Some(pose) = pose else {
         return FrameMeasure::no_reading(Reason::NoPerson);
     };
-    if !gates::all_finite(pose, &front::REQUIRED) {
-        return FrameMeasure::no_reading(Reason::MissingLandmarks);
-    }
-    let view = estimate_view(pose, settings.camera_roll_deg);
-    if view.view == View::None {
-        return FrameMeasure::no_reading(Reason::MissingLandmarks);
-    }
+    let view = match viewed(pose, settings) {
+        Ok(view) => view,
+        Err(reason) => return FrameMeasure::no_reading(reason),
+    };
     FrameMeasure {
         view,
         body: BodyPosition::of(pose),
-        side: side_reading(pose, view, frame_size, settings),
+        side: side_gates(pose, view, frame_size, settings).and_then(|facing| side_reading(pose, facing, settings)),
         front: front_reading(pose, view, frame_size, settings),
     }
 }
 
-fn side_reading(
-    pose: &Pose,
-    view: ViewEstimate,
-    frame_size: (u32, u32),
-    s: &MeasureSettings,
-) -> Result<SideMeasures, Reason> {
+/// Whether [`measure_frame`] reads `pose`'s person mask: only when every side-view gate but the
+/// neck outline has passed. The mask costs as much to compute as the landmarks, so the frame
+/// loop computes it only then.
+pub fn needs_person_mask(pose: Option<&Pose>, frame_size: (u32, u32), settings: &MeasureSettings) -> bool {
+    pose.is_some_and(|pose| {
+        viewed(pose, settings).is_ok_and(|view| side_gates(pose, view, frame_size, settings).is_ok())
+    })
+}
+
+/// The view of a pose whose landmarks are all there.
+fn viewed(pose: &Pose, settings: &MeasureSettings) -> Result<ViewEstimate, Reason> {
+    if !gates::all_finite(pose, &front::REQUIRED) {
+        return Err(Reason::MissingLandmarks);
+    }
+    let view = estimate_view(pose, settings.camera_roll_deg);
+    if view.view == View::None {
+        return Err(Reason::MissingLandmarks);
+    }
+    Ok(view)
+}
+
+/// The side-view gates before the neck outline: which way the subject faces, or why there is
+/// no side reading.
+fn side_gates(pose: &Pose, view: ViewEstimate, frame_size: (u32, u32), s: &MeasureSettings) -> Result<Facing, Reason> {
     let facing = match view.view {
         View::Front => return Err(Reason::FrontView),
         View::Oblique | View::None => return Err(Reason::NotProfile),
@@ -235,6 +251,11 @@ fn side_reading(
     if judged_trunk_lean_deg(pose, facing, frame_size, s).is_some_and(|lean| lean.abs() > s.max_trunk_lean_deg) {
         return Err(Reason::NotUpright);
     }
+    Ok(facing)
+}
+
+/// The side reading once the gates have passed: the neck outline and the angles.
+fn side_reading(pose: &Pose, facing: Facing, s: &MeasureSettings) -> Result<SideMeasures, Reason> {
     side_measures(pose, facing, s.camera_roll_deg, &s.correction).map_err(|e| match e {
         side::SideFailure::Landmarks => Reason::MissingLandmarks,
         side::SideFailure::NeckOutline => Reason::NoNeckOutline,
@@ -376,6 +397,40 @@ mod tests {
         let mut p = posed(0.0, 0.0);
         p.landmarks[index::RIGHT_SHOULDER].x_px = 700.0;
         assert_eq!(measure_frame(Some(&p), FRAME, &s).front, Err(Reason::OutOfFrame));
+    }
+
+    #[test]
+    fn the_mask_is_asked_for_exactly_where_the_side_reading_reads_it() {
+        let s = settings();
+        let mut hidden_ear = posed(90.0, 0.0);
+        hidden_ear.landmarks[index::LEFT_EAR].visibility = 0.3;
+        let mut no_outline = posed(90.0, 0.0);
+        no_outline.mask = crate::pose::PersonMask::empty(no_outline.roi).into();
+        let cases = [
+            posed(90.0, 0.0),
+            posed(-90.0, 0.04),
+            no_outline,
+            posed(0.0, 0.0),
+            posed(50.0, 0.0),
+            hidden_ear,
+        ];
+        for pose in &cases {
+            let side = measure_frame(Some(pose), FRAME, &s).side;
+            let reads_mask = side.is_ok() || side == Err(Reason::NoNeckOutline);
+            assert_eq!(needs_person_mask(Some(pose), FRAME, &s), reads_mask, "{side:?}");
+        }
+        assert!(!needs_person_mask(None, FRAME, &s));
+        // Without the mask computed, a profile that passes the gates gives no angle, not a guess.
+        let mut pending = posed(90.0, 0.0);
+        pending.mask = crate::pose::MaskState::Pending(crate::pose::segmentation::MaskFeatures {
+            values: Default::default(),
+            roi: pending.roi,
+        });
+        assert!(needs_person_mask(Some(&pending), FRAME, &s));
+        assert_eq!(
+            measure_frame(Some(&pending), FRAME, &s).side,
+            Err(Reason::NoNeckOutline)
+        );
     }
 
     #[test]

@@ -124,8 +124,13 @@ pub fn side_measures(
     if !(finite && head_length_px.is_finite() && head_length_px > 1.0) {
         return Err(SideFailure::Landmarks);
     }
+    // A mask nobody computed outlines nothing: the frame loop computes it for every frame whose
+    // other side gates pass (`crate::measures::needs_person_mask`).
+    let Some(mask) = pose.mask.ready() else {
+        return Err(SideFailure::NeckOutline);
+    };
     let c7 = neck_outline_c7(
-        |p| pose.mask.probability_at(p.x, p.y),
+        |p| mask.probability_at(p.x, p.y),
         ear,
         shoulder,
         correction.neck_band,
@@ -240,7 +245,7 @@ mod tests {
     #[test]
     fn no_neck_outline_gives_no_reading() {
         let mut p = posed(90.0, 0.0);
-        p.mask = crate::pose::PersonMask::empty(p.roi);
+        p.mask = crate::pose::PersonMask::empty(p.roi).into();
         assert_eq!(side_measures(&p, Facing::Left, 0.0, &C), Err(SideFailure::NeckOutline));
     }
 

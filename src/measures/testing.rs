@@ -120,7 +120,7 @@ pub fn posed(yaw_deg: f32, head_forward_m: f32) -> Pose {
         landmarks,
         world_landmarks,
         roi,
-        mask,
+        mask: mask.into(),
         recropped: false,
     }
 }
@@ -144,10 +144,12 @@ pub fn map_pixels(pose: &Pose, to: impl Fn(f32, f32) -> (f32, f32), from: impl F
         rotation_rad: (centre.0 - v_end.0).atan2(v_end.1 - centre.1),
     };
     out.roi = roi;
+    let mask = pose.mask.ready().expect("a computed mask");
     out.mask = PersonMask::from_fn(roi, |x, y| {
         let (ox, oy) = from(x, y);
-        pose.mask.probability_at(ox, oy)
-    });
+        mask.probability_at(ox, oy)
+    })
+    .into();
     out
 }
 

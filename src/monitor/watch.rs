@@ -8,7 +8,7 @@ use crate::assess::baseline::Baseline;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::{Clock, Frame, FrameSource};
 use crate::measures::{measure_frame, MeasureSettings, Reason, View};
-use crate::pipeline::{for_each_frame_of, InputError, PipelineSettings};
+use crate::pipeline::{for_each_frame_of, InputError, PersonMaskWhen, PipelineSettings};
 use crate::pose::{PoseFrame, PoseModels};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -333,10 +333,15 @@ impl Passes for Loop<'_> {
         let release = Cell::new(false);
         let stop = || quit.get() || release.get() || user_stop();
         let frames_before = core.summary.frames_analysed;
+        // The person mask only for the frames whose side reading needs it.
+        let pipeline = PipelineSettings {
+            person_mask: PersonMaskWhen::SideReadings(core.settings.measure),
+            ..core.settings.pipeline.clone()
+        };
         let result = for_each_frame_of(
             Box::new(sampled),
             self.label,
-            &core.settings.pipeline,
+            &pipeline,
             self.models,
             &stop,
             |frame, pose, _| {

@@ -197,7 +197,8 @@ mod tests {
                 center_y_px: 20.0,
                 size_px: 30.0,
                 rotation_rad: 0.4,
-            }),
+            })
+            .into(),
             recropped: false,
         };
         let mut img = RgbImage::new(64, 64);

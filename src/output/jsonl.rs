@@ -189,7 +189,8 @@ mod tests {
                 center_y_px: 0.0,
                 size_px: 1.0,
                 rotation_rad: 0.0,
-            }),
+            })
+            .into(),
             recropped: false,
         };
         let mut out = Vec::new();

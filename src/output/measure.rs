@@ -375,7 +375,7 @@ mod tests {
                 }
                 Reason::NoNeckOutline => {
                     let mut p = posed(90.0, 0.0);
-                    p.mask = crate::pose::PersonMask::empty(p.roi);
+                    p.mask = crate::pose::PersonMask::empty(p.roi).into();
                     one(p, ViewChoice::Side)
                 }
                 Reason::Moving => {

@@ -22,7 +22,7 @@ pub use provenance::{ModelProvenance, Provenance};
 use crate::assess::baseline::{front_comparison, side_changes, Baseline, Change, FrontComparison};
 use crate::assess::{assess_frames, Summary, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::{self, CameraConfig, Frame, FrameError, FrameSource, OpenOptions, VideoOptions};
-use crate::measures::{measure_frame, MeasureSettings, Reason};
+use crate::measures::{measure_frame, needs_person_mask, MeasureSettings, Reason};
 use crate::pose::runtime::ModelSource;
 use crate::pose::{
     LandmarkVariant, OneEuroParams, PoseFrame, PoseModels, RuntimeError, SessionOptions, Smoothing, SubjectRule,
@@ -39,6 +39,28 @@ pub enum SmoothingChoice {
     /// MediaPipe's heavy drawing filter.
     Display,
     Off,
+}
+
+/// Which frames get the subject's person mask (the mask head's run, about as costly as the
+/// landmarks: `crate::pose::segmentation`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PersonMaskWhen {
+    /// Every frame with a pose: for poses kept and measured later with other settings.
+    Always,
+    /// Frames whose side reading with these settings needs it ([`needs_person_mask`]).
+    SideReadings(MeasureSettings),
+    /// None (landmarks only).
+    Never,
+}
+
+impl PersonMaskWhen {
+    fn wants(&self, pose: &crate::pose::Pose, frame_size: (u32, u32)) -> bool {
+        match self {
+            PersonMaskWhen::Always => true,
+            PersonMaskWhen::SideReadings(s) => needs_person_mask(Some(pose), frame_size, s),
+            PersonMaskWhen::Never => false,
+        }
+    }
 }
 
 /// Everything that decides which frames are read and how the subject is tracked.
@@ -66,6 +88,9 @@ pub struct PipelineSettings {
     pub camera_fps: Option<u32>,
     /// Stop each input after this much media time.
     pub duration_s: Option<f64>,
+    /// Which frames' poses carry the person mask; [`measure_input`] sets it from its measure
+    /// settings.
+    pub person_mask: PersonMaskWhen,
 }
 
 impl Default for PipelineSettings {
@@ -84,6 +109,7 @@ impl Default for PipelineSettings {
             camera_resolution: None,
             camera_fps: None,
             duration_s: None,
+            person_mask: PersonMaskWhen::Always,
         }
     }
 }
@@ -265,7 +291,15 @@ fn source_loop<E: From<InputError>>(
         if past_duration(frame.timestamp_ms, settings.duration_s) {
             break Ok(());
         }
-        let result = match tracker.process(models, &frame) {
+        let size = (frame.image.width(), frame.image.height());
+        let result = tracker.process(models, &frame).and_then(|mut r| {
+            match r.pose.as_mut() {
+                Some(pose) if settings.person_mask.wants(pose, size) => models.compute_mask(pose)?,
+                _ => {}
+            }
+            Ok(r)
+        });
+        let result = match result {
             Ok(r) => r,
             Err(e) => break Err(InputError::from(e).into()),
         };
@@ -345,7 +379,11 @@ pub fn measure_input(
         frames.push(measured);
         Ok::<(), InputError>(())
     };
-    let error = frame_loop(input, settings, models, stop, each, &mut stats).err();
+    let settings = PipelineSettings {
+        person_mask: PersonMaskWhen::SideReadings(*measure_settings),
+        ..settings.clone()
+    };
+    let error = frame_loop(input, &settings, models, stop, each, &mut stats).err();
     Measured { frames, stats, error }
 }
 

@@ -30,6 +30,8 @@ fn deserialize_known<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resul
 pub struct ModelProvenance {
     pub landmark_file: String,
     pub landmark_sha256: String,
+    /// The mask head cut from the same network (`LandmarkVariant::mask_file_name`).
+    pub mask_sha256: String,
     pub detector_sha256: String,
     /// Frames of this input whose landmarks `landmark_file` read through a larger re-crop after
     /// rejecting the detector's crop (`posture::pose::tracker::RECROP_SCALE`).
@@ -46,6 +48,7 @@ impl Provenance {
             model: ModelProvenance {
                 landmark_file: models.variant.file_name().to_string(),
                 landmark_sha256: models.landmarks.model().sha256().to_string(),
+                mask_sha256: models.landmarks.mask_head().sha256().to_string(),
                 detector_sha256: models.detector.model().sha256().to_string(),
                 recropped_frames: 0,
             },

@@ -3,15 +3,17 @@
 //! Decoding follows MediaPipe's `tensors_to_pose_landmarks_and_segmentation.pbtxt`:
 //! coordinates come in crop pixels (0..256), visibility and presence as logits, a pose-presence
 //! probability gates the whole result, x and y are refined on the 64x64 heatmap (7x7 window),
-//! world landmarks are rotated by the ROI's rotation, and the segmentation logits become the
-//! subject's [`PersonMask`].
+//! world landmarks are rotated by the ROI's rotation. The segmentation logits, the subject's
+//! [`PersonMask`], come from the mask head, run on request on the tensors the landmark model
+//! kept ([`super::segmentation`]).
 
 use super::crop::{crop_to_tensor, Border};
 use super::roi::Roi;
 use super::runtime::{Model, RuntimeError};
-use super::segmentation::{PersonMask, MASK_SIDE};
+use super::segmentation::{MaskFeatures, PersonMask, MASK_FEATURES, MASK_OUTPUT, MASK_SIDE};
 use super::{Landmark, WorldLandmark, NUM_LANDMARKS};
 use image::RgbImage;
+use std::sync::Arc;
 
 pub const INPUT_SIDE: usize = 256;
 /// 33 body landmarks plus 2 auxiliary points (used to place the next frame's ROI) and 4 unused.
@@ -29,7 +31,8 @@ pub struct RoiLandmarks {
     pub world_landmarks: [WorldLandmark; NUM_LANDMARKS],
     /// The two auxiliary points (hip centre and size point) that place the next ROI.
     pub auxiliary: [(f32, f32); 2],
-    pub mask: PersonMask,
+    /// What the mask head computes the person mask from.
+    pub mask_features: MaskFeatures,
 }
 
 impl RoiLandmarks {
@@ -72,22 +75,28 @@ pub fn refine_from_heatmap(points: &mut [(f32, f32)], heatmap: &[f32]) {
     }
 }
 
-/// The landmark model and its input buffer.
+/// The landmark model, its mask head and its input buffer.
 pub struct LandmarkModel {
     model: Model,
+    mask_head: Model,
     input: Vec<f32>,
 }
 
 impl LandmarkModel {
-    pub fn new(model: Model) -> LandmarkModel {
+    pub fn new(model: Model, mask_head: Model) -> LandmarkModel {
         LandmarkModel {
             model,
+            mask_head,
             input: vec![0.0; INPUT_SIDE * INPUT_SIDE * 3],
         }
     }
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    pub fn mask_head(&self) -> &Model {
+        &self.mask_head
     }
 
     /// Fill the input tensor with the ROI crop in [0, 1], border replicated.
@@ -98,16 +107,21 @@ impl LandmarkModel {
     /// Run the model on the prepared input; the raw outputs.
     pub fn infer(&mut self) -> Result<RawOutputs, RuntimeError> {
         let shape = [1, INPUT_SIDE, INPUT_SIDE, 3];
-        let names = ["Identity", "Identity_1", "Identity_2", "Identity_3", "Identity_4"];
-        let raw = self.model.run(&shape, &self.input, &names, |out| RawOutputs {
-            landmarks: out[0].to_vec(),
-            presence: out[1].first().copied().unwrap_or(0.0),
-            segmentation: out[2].to_vec(),
-            heatmap: out[3].to_vec(),
-            world: out[4].to_vec(),
-        })?;
+        let names = ["Identity", "Identity_1", "Identity_3", "Identity_4"];
+        let (raw, features) = self
+            .model
+            .run_keeping(&shape, &self.input, &names, &MASK_FEATURES, |out| RawOutputs {
+                landmarks: out[0].to_vec(),
+                presence: out[1].first().copied().unwrap_or(0.0),
+                heatmap: out[2].to_vec(),
+                world: out[3].to_vec(),
+                mask_features: Arc::default(),
+            })?;
+        let raw = RawOutputs {
+            mask_features: Arc::new(features),
+            ..raw
+        };
         if raw.landmarks.len() != MODEL_LANDMARKS * 5
-            || raw.segmentation.len() != MASK_SIDE * MASK_SIDE
             || raw.heatmap.len() != HEATMAP_SIDE * HEATMAP_SIDE * MODEL_LANDMARKS
             || raw.world.len() != MODEL_LANDMARKS * 3
         {
@@ -123,6 +137,25 @@ impl LandmarkModel {
         self.prepare(frame, roi);
         Ok(decode(&self.infer()?, roi))
     }
+
+    /// The person mask over the crop `features` were computed on: the mask head's run.
+    pub fn person_mask(&mut self, features: &MaskFeatures) -> Result<PersonMask, RuntimeError> {
+        let inputs: Vec<(&str, &ort::value::DynValue)> =
+            MASK_FEATURES.into_iter().zip(features.values.iter()).collect();
+        if inputs.len() != MASK_FEATURES.len() {
+            return Err(self
+                .mask_head
+                .unexpected_output("the landmark model kept too few tensors for the mask head".into()));
+        }
+        let roi = features.roi;
+        let mask = self
+            .mask_head
+            .run_on(&inputs, &[MASK_OUTPUT], |out| PersonMask::from_logits(out[0], roi))?;
+        mask.ok_or_else(|| {
+            self.mask_head
+                .unexpected_output(format!("the person mask is not {MASK_SIDE}x{MASK_SIDE}"))
+        })
+    }
 }
 
 /// The landmark model's outputs.
@@ -132,12 +165,12 @@ pub struct RawOutputs {
     pub landmarks: Vec<f32>,
     /// Pose-presence probability.
     pub presence: f32,
-    /// 256 x 256 person-mask logits over the crop.
-    pub segmentation: Vec<f32>,
     /// 64 x 64 x 39 heatmap logits.
     pub heatmap: Vec<f32>,
     /// 39 x (x, y, z) metres.
     pub world: Vec<f32>,
+    /// The tensors the mask head reads, in the order of [`MASK_FEATURES`].
+    pub mask_features: Arc<Vec<ort::value::DynValue>>,
 }
 
 /// Turn raw landmark-model outputs into frame-pixel landmarks.
@@ -176,7 +209,10 @@ pub fn decode(outputs: &RawOutputs, roi: &Roi) -> RoiLandmarks {
         landmarks,
         world_landmarks,
         auxiliary: [aux(33), aux(34)],
-        mask: PersonMask::from_logits(&outputs.segmentation, *roi).unwrap_or_else(|| PersonMask::empty(*roi)),
+        mask_features: MaskFeatures {
+            values: outputs.mask_features.clone(),
+            roi: *roi,
+        },
     }
 }
 
@@ -229,9 +265,9 @@ mod tests {
         let outputs = RawOutputs {
             landmarks: raw,
             presence: 0.9,
-            segmentation: vec![0.0; MASK_SIDE * MASK_SIDE],
             heatmap,
             world,
+            mask_features: Arc::default(),
         };
         let out = decode(&outputs, &roi);
         assert!((out.landmarks[0].x_px - 400.0).abs() < 1e-3 && (out.landmarks[0].y_px - 300.0).abs() < 1e-3);

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! frame -> detector (letterbox, anchors, weighted NMS) -> roi -> crop -> landmarks
-//!       (+ person mask) -> projection to frame pixels -> tracker (next ROI from auxiliary points) -> smoothing
+//!       (+ the mask head's inputs) -> projection to frame pixels -> tracker (next ROI from auxiliary
+//!       points) -> smoothing
+//! (on request) mask head -> person mask
 //! ```
 //!
 //! [`Tracker`] runs the whole pipeline on a stream or on independent stills.
@@ -20,7 +22,7 @@ pub use detector::{Detection, Detector};
 pub use landmarks::LandmarkModel;
 pub use roi::Roi;
 pub use runtime::{LandmarkVariant, RuntimeError, SessionOptions};
-pub use segmentation::PersonMask;
+pub use segmentation::{MaskState, PersonMask};
 pub use smoothing::{OneEuroParams, Smoothing};
 pub use tracker::{SubjectRule, Tracker, TrackerConfig, TrackingMode};
 
@@ -123,8 +125,9 @@ pub struct Pose {
     pub world_landmarks: [WorldLandmark; NUM_LANDMARKS],
     /// The region the landmarks were read from.
     pub roi: Roi,
-    /// The subject's silhouette in that region.
-    pub mask: PersonMask,
+    /// The subject's silhouette in that region, computed only when asked for
+    /// ([`PoseModels::compute_mask`]).
+    pub mask: MaskState,
     /// The landmark model rejected the detector's crop and read this pose through a larger
     /// re-crop ([`tracker::RECROP_SCALE`]).
     pub recropped: bool,
@@ -155,10 +158,19 @@ impl PoseModels {
         let models = models.into();
         let detector = runtime::Model::load(&models, runtime::DETECTOR_FILE, options)?;
         let landmarks = runtime::Model::load(&models, variant.file_name(), options)?;
+        let mask_head = runtime::Model::load(&models, variant.mask_file_name(), options)?;
         Ok(PoseModels {
             detector: Detector::new(detector),
-            landmarks: LandmarkModel::new(landmarks),
+            landmarks: LandmarkModel::new(landmarks, mask_head),
             variant,
         })
+    }
+
+    /// Compute `pose`'s person mask unless it is already there.
+    pub fn compute_mask(&mut self, pose: &mut Pose) -> Result<(), RuntimeError> {
+        if let MaskState::Pending(features) = &pose.mask {
+            pose.mask = MaskState::Ready(self.landmarks.person_mask(features)?);
+        }
+        Ok(())
     }
 }

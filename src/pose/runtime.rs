@@ -114,10 +114,20 @@ pub enum LandmarkVariant {
 }
 
 impl LandmarkVariant {
+    /// The landmark model: landmarks, presence, heatmap, world landmarks, and the intermediate
+    /// tensors the mask head reads (`models/MODEL_CARD.md`).
     pub fn file_name(self) -> &'static str {
         match self {
             LandmarkVariant::Lite => "pose_landmark_lite.onnx",
             LandmarkVariant::Full => "pose_landmark_full.onnx",
+        }
+    }
+
+    /// The mask head cut from the same network: those tensors in, the person mask's logits out.
+    pub fn mask_file_name(self) -> &'static str {
+        match self {
+            LandmarkVariant::Lite => "pose_landmark_lite_mask.onnx",
+            LandmarkVariant::Full => "pose_landmark_full_mask.onnx",
         }
     }
 }
@@ -135,15 +145,23 @@ pub fn default_models_dir() -> PathBuf {
 
 /// The shipped models, built into the binary so that it runs wherever it is copied or
 /// installed; they are the bytes SHA256SUMS names (checked again at load, like files).
-const EMBEDDED_MODELS: [(&str, &[u8]); 3] = [
+const EMBEDDED_MODELS: [(&str, &[u8]); 5] = [
     (DETECTOR_FILE, include_bytes!("../../models/pose_detection.onnx")),
     (
         "pose_landmark_lite.onnx",
         include_bytes!("../../models/pose_landmark_lite.onnx"),
     ),
     (
+        "pose_landmark_lite_mask.onnx",
+        include_bytes!("../../models/pose_landmark_lite_mask.onnx"),
+    ),
+    (
         "pose_landmark_full.onnx",
         include_bytes!("../../models/pose_landmark_full.onnx"),
+    ),
+    (
+        "pose_landmark_full_mask.onnx",
+        include_bytes!("../../models/pose_landmark_full_mask.onnx"),
     ),
 ];
 
@@ -282,24 +300,49 @@ impl Model {
         outputs: &[&str],
         read: impl FnOnce(&[&[f32]]) -> R,
     ) -> Result<R, RuntimeError> {
-        let fail = |e: String| RuntimeError::Inference {
-            path: self.path.clone(),
-            detail: e,
-        };
+        self.run_keeping(shape, input, outputs, &[], read).map(|(r, _)| r)
+    }
+
+    /// [`Self::run`], also handing back the outputs named in `keep` as they are, for another
+    /// model to read later ([`Self::run_on`]) without a copy.
+    pub fn run_keeping<R>(
+        &mut self,
+        shape: &[usize; 4],
+        input: &[f32],
+        outputs: &[&str],
+        keep: &[&str],
+        read: impl FnOnce(&[&[f32]]) -> R,
+    ) -> Result<(R, Vec<ort::value::DynValue>), RuntimeError> {
+        let fail = inference_error(&self.path);
         let tensor = ort::value::TensorRef::from_array_view((*shape, input)).map_err(|e| fail(e.to_string()))?;
-        let results = self
+        let mut results = self
             .session
             .run(ort::inputs![tensor])
             .map_err(|e| fail(e.to_string()))?;
-        let mut slices = Vec::with_capacity(outputs.len());
-        for name in outputs {
-            let value = results
-                .get(*name)
-                .ok_or_else(|| fail(format!("no output named {name}")))?;
-            let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| fail(e.to_string()))?;
-            slices.push(data);
-        }
-        Ok(read(&slices))
+        let read = read_outputs(&results, outputs, read).map_err(fail)?;
+        let kept = keep
+            .iter()
+            .map(|name| {
+                results
+                    .remove(name)
+                    .ok_or_else(|| fail(format!("no output named {name}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((read, kept))
+    }
+
+    /// Run on named inputs that another model's run kept, and hand the named outputs to `read`.
+    pub fn run_on<R>(
+        &mut self,
+        inputs: &[(&str, &ort::value::DynValue)],
+        outputs: &[&str],
+        read: impl FnOnce(&[&[f32]]) -> R,
+    ) -> Result<R, RuntimeError> {
+        let fail = inference_error(&self.path);
+        let named: Vec<(&str, ort::session::SessionInputValue<'_>)> =
+            inputs.iter().map(|(name, value)| (*name, (*value).into())).collect();
+        let results = self.session.run(named).map_err(|e| fail(e.to_string()))?;
+        read_outputs(&results, outputs, read).map_err(fail)
     }
 
     pub fn unexpected_output(&self, detail: String) -> RuntimeError {
@@ -308,6 +351,28 @@ impl Model {
             detail,
         }
     }
+}
+
+fn inference_error(path: &Path) -> impl Fn(String) -> RuntimeError + Copy + '_ {
+    move |detail| RuntimeError::Inference {
+        path: path.to_path_buf(),
+        detail,
+    }
+}
+
+/// The named outputs of a run as flat float slices, handed to `read`.
+fn read_outputs<R>(
+    results: &ort::session::SessionOutputs<'_>,
+    outputs: &[&str],
+    read: impl FnOnce(&[&[f32]]) -> R,
+) -> Result<R, String> {
+    let mut slices = Vec::with_capacity(outputs.len());
+    for name in outputs {
+        let value = results.get(*name).ok_or_else(|| format!("no output named {name}"))?;
+        let (_, data) = value.try_extract_tensor::<f32>().map_err(|e| e.to_string())?;
+        slices.push(data);
+    }
+    Ok(read(&slices))
 }
 
 fn build_session(
@@ -343,7 +408,9 @@ mod tests {
         for name in [
             DETECTOR_FILE,
             LandmarkVariant::Lite.file_name(),
+            LandmarkVariant::Lite.mask_file_name(),
             LandmarkVariant::Full.file_name(),
+            LandmarkVariant::Full.mask_file_name(),
         ] {
             let sum = expected_sha256(name).unwrap_or_else(|| panic!("{name} missing from SHA256SUMS"));
             assert_eq!(sum.len(), 64);
@@ -377,6 +444,10 @@ mod tests {
         let names: Vec<&str> = EMBEDDED_MODELS.iter().map(|(name, _)| *name).collect();
         for variant in [LandmarkVariant::Lite, LandmarkVariant::Full] {
             assert!(names.contains(&variant.file_name()), "{variant:?} is not built in");
+            assert!(
+                names.contains(&variant.mask_file_name()),
+                "{variant:?} mask is not built in"
+            );
         }
         assert!(names.contains(&DETECTOR_FILE));
     }

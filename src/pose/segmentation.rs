@@ -2,9 +2,55 @@
 //! that it shows the subject (MediaPipe decodes the same output with a sigmoid,
 //! `tensors_to_pose_landmarks_and_segmentation.pbtxt`). The side-view measures read the back
 //! of the neck from it (`crate::measures::neck`).
+//!
+//! The mask's decoder costs about as much as the rest of the landmark network, and the mask is
+//! read only on side-view frames whose other gates have passed (a few in a clip, none facing the
+//! camera). So the network ships cut in two (`tools/models/split.py`): the landmark model also
+//! outputs the intermediate tensors the decoder reads ([`MaskFeatures`]), and the mask head turns
+//! them into the mask only when asked ([`MaskState`]), computing nothing twice.
 
 use super::landmarks::sigmoid;
 use super::roi::Roi;
+use std::sync::Arc;
+
+/// The landmark model's outputs the mask head reads, in the order of [`MASK_FEATURES`], kept as
+/// ONNX Runtime returned them (no copy) until a measure asks for the mask or the frame is done.
+#[derive(Debug, Clone)]
+pub struct MaskFeatures {
+    pub(crate) values: Arc<Vec<ort::value::DynValue>>,
+    /// The crop they were computed on.
+    pub roi: Roi,
+}
+
+/// Names of the tensors shared by the landmark model (outputs) and the mask head (inputs).
+pub const MASK_FEATURES: [&str; 2] = ["mask_features_64", "mask_features_128"];
+
+/// The mask head's output: the person logits over the crop.
+pub const MASK_OUTPUT: &str = "Identity_2";
+
+/// A pose's person mask: computed, or what it is computed from.
+#[derive(Debug, Clone)]
+pub enum MaskState {
+    /// Not computed yet (`crate::pose::PoseModels::compute_mask`).
+    Pending(MaskFeatures),
+    Ready(PersonMask),
+}
+
+impl MaskState {
+    /// The mask, when it has been computed.
+    pub fn ready(&self) -> Option<&PersonMask> {
+        match self {
+            MaskState::Ready(mask) => Some(mask),
+            MaskState::Pending(_) => None,
+        }
+    }
+}
+
+impl From<PersonMask> for MaskState {
+    fn from(mask: PersonMask) -> MaskState {
+        MaskState::Ready(mask)
+    }
+}
 
 /// Side of the mask in cells; cell `(i, j)` is crop pixel `(i, j)` of the model's input, which
 /// samples the frame at `roi.crop_to_image(i / 256, j / 256)` (`super::crop`).

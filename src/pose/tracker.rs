@@ -309,7 +309,7 @@ impl Tracker {
                 landmarks: result.landmarks,
                 world_landmarks: result.world_landmarks,
                 roi,
-                mask: result.mask,
+                mask: super::MaskState::Pending(result.mask_features),
                 recropped: false,
             }),
             other_people: self.other_people,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Re-create models/*.onnx, models/MODEL_CARD.md and models/SHA256SUMS from
-# MediaPipe's BlazePose TFLite models (npm package @mediapipe/pose).
+# MediaPipe's BlazePose TFLite models (npm package @mediapipe/pose): convert, check against
+# TFLite, then cut each landmark model into landmark model + mask head (split.py).
 #
 # Run from the repository root:   bash tools/models/convert.sh
 # Needs: Python 3.11 (python3.11 or python3; or set PYTHON=...), npm, ffmpeg, sha256sum, tar.
@@ -77,14 +78,19 @@ tar -xzf "$tarball" -C "$work"   # -> $work/package/
 # --- Convert, check, document -------------------------------------------------
 export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 PYTHONWARNINGS=ignore
 mkdir -p "$out"
+# The full graphs go to the work folder; models/ gets the detector and the split files.
 "$vpy" "$here/convert.py" --package-dir "$work/package" --work-dir "$work/tflite" \
-    --out-dir "$out" --facts "$work/facts.json"
+    --out-dir "$work/onnx" --facts "$work/facts.json"
 "$vpy" "$here/check_agreement.py" --facts "$work/facts.json" --fixtures fixtures \
     --out "$work/agreement.json"
+cp "$work/onnx/pose_detection.onnx" "$out/"
+"$vpy" "$here/split.py" --from "$work/onnx" --work-dir "$work/split" --out-dir "$out" \
+    --fixtures fixtures --facts "$work/split.json"
 "$vpy" "$here/model_card.py" --facts "$work/facts.json" --agreement "$work/agreement.json" \
-    --tarball-sha256 "$PKG_TARBALL_SHA256" --out "$out/MODEL_CARD.md"
+    --split "$work/split.json" --tarball-sha256 "$PKG_TARBALL_SHA256" --out "$out/MODEL_CARD.md"
 
-(cd "$out" && sha256sum pose_detection.onnx pose_landmark_lite.onnx pose_landmark_full.onnx > SHA256SUMS)
+(cd "$out" && sha256sum pose_detection.onnx pose_landmark_lite.onnx pose_landmark_lite_mask.onnx \
+    pose_landmark_full.onnx pose_landmark_full_mask.onnx > SHA256SUMS)
 log "wrote $out/SHA256SUMS:"
 cat "$out/SHA256SUMS"
 (cd "$out" && sha256sum -c --quiet SHA256SUMS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write models/MODEL_CARD.md from the facts of convert.py and the results of check_agreement.py."""
+"""Write models/MODEL_CARD.md from the facts of convert.py, check_agreement.py and split.py."""
 
 import argparse
 import json
@@ -46,6 +46,10 @@ MEANING = {
                        "for the C7 point, in it)"),
         "Identity_3": ("unbounded", "64x64 heatmap per landmark (used by MediaPipe to refine landmarks)"),
         "Identity_4": ("metres, roughly -1..1", "39 world landmarks x (x, y, z), origin at the hip centre"),
+        "mask_features_64": ("unbounded", "NCHW feature map of the shared trunk that the segmentation decoder "
+                             "reads (landmark model output, mask head input)"),
+        "mask_features_128": ("unbounded", "NCHW feature map at 128x128 that the segmentation decoder reads "
+                              "(landmark model output, mask head input)"),
     },
 }
 
@@ -56,6 +60,9 @@ MEANING = {
 # convert.py then cut out (interleaved runs; onnxruntime 1.31.1 from Python, 1 intra-op thread,
 # ORT_ENABLE_ALL, on a shared 2-core machine).
 SEGMENTATION_TIMINGS_MS = {"pose_landmark_lite": (10.9, 3.9), "pose_landmark_full": (13.8, 6.8)}
+# Median per-call time of the split landmark model and of the mask head as a share of the full
+# graph's, interleaved in one run (tools/models/bench_split.py, 1 intra-op thread; BENCHMARKS.md).
+SPLIT_RATIOS = {"pose_landmark_lite": (0.44, 0.63), "pose_landmark_full": (0.54, 0.46)}
 
 
 def io_table(name, m):
@@ -73,24 +80,30 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--facts", required=True)
     ap.add_argument("--agreement", required=True)
+    ap.add_argument("--split", required=True, help="facts from split.py")
     ap.add_argument("--tarball-sha256", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     facts = json.load(open(args.facts))
     agr = json.load(open(args.agreement))
+    split = json.load(open(args.split))
     pkg, tools, ext = facts["package"], facts["tools"], facts["detector_extraction"]
     models = facts["models"]
 
     L = []
     L.append("# Model card: BlazePose (MediaPipe) as ONNX\n")
-    L.append("Three float32 ONNX models (opset 17) converted, unchanged in weights, from Google's MediaPipe "
-             "BlazePose TFLite models: the person detector and the lite and full landmark models. "
+    L.append("Float32 ONNX models (opset 17) converted, unchanged in weights, from Google's MediaPipe "
+             "BlazePose TFLite models: the person detector and the lite and full landmark models, each landmark "
+             "model cut in two: the landmark model proper and its mask head (the segmentation decoder, run only "
+             "when the person mask is read). "
              "They are the models of MediaPipe's legacy Pose solution (BlazePose: 33 body landmarks + 2 "
              "auxiliary points, plus 3D world landmarks).\n")
     L.append("Regenerate everything in this folder except LICENSE (needs only the Python and npm package "
              "registries; about 5-10 minutes the first time):\n")
     L.append("```sh\nbash tools/models/convert.sh   # from the repository root\n"
              "cd models && sha256sum -c SHA256SUMS\n```\n")
+    L.append("Only the cut into landmark models and mask heads, from the full graphs in git history (needs "
+             "only onnx, onnxruntime and numpy): `bash tools/models/split.sh`.\n")
 
     L.append("## Source\n")
     L.append(f"- npm package `{pkg['name']}` version `{pkg['version']}` (`npm pack {pkg['name']}@{pkg['version']}`), "
@@ -120,7 +133,7 @@ def main():
     L.append(f"Tools (pinned in `tools/models/requirements.txt`): Python {tools['python']}, tensorflow-cpu "
              f"{tools['tensorflow']}, tf2onnx {tools['tf2onnx']}, onnx {tools['onnx']}, onnxruntime "
              f"{agr['onnxruntime']}, numpy {tools['numpy']}. Steps (`tools/models/convert.sh` -> `convert.py`, "
-             "`check_agreement.py`, `model_card.py`):\n")
+             "`check_agreement.py`, `split.py`, `model_card.py`):\n")
     L.append("1. `npm pack` the package, check the tarball's SHA-256, unpack.")
     L.append(f"2. Cut `pose_detection.tflite` out of `pose_solution_packed_assets.data` at the offsets the loader "
              f"script gives (bytes {ext['start']}..{ext['end']}, the whole file).")
@@ -137,30 +150,56 @@ def main():
              "float16 weights become float32 initializers. Each graph is then put in a canonical form (see "
              "Determinism below). Input/output names, shapes and dtypes are checked against the expected "
              "signature; `onnx.checker` (full check) passes.")
-    L.append("5. Agreement check on real images (below), then this card and `SHA256SUMS`.\n")
+    L.append("5. Agreement check on real images (below).")
+    L.append("6. `split.py` cuts each landmark graph in two (see Segmentation below), then this card and "
+             "`SHA256SUMS`.\n")
 
-    L.append("## Segmentation output kept\n")
-    t = SEGMENTATION_TIMINGS_MS
-    L.append("The landmark models keep MediaPipe's segmentation output `Identity_2` (a person mask over the "
-             "256x256 crop, see Inputs and outputs): the tool uses it to find the back-of-neck contour, which "
-             "gives the C7 point of the craniovertebral angle (CVA). It costs time on every frame, since the "
-             "mask's decoder runs with the rest of the graph. Median latency per call with / without the mask: "
-             f"lite {t['pose_landmark_lite'][0]} / {t['pose_landmark_lite'][1]} ms, "
-             f"full {t['pose_landmark_full'][0]} / {t['pose_landmark_full'][1]} ms (onnxruntime 1.31.1 in Python, "
-             "1 intra-op thread, ORT_ENABLE_ALL, on a shared 2-core machine; measured by hand before the models "
-             "kept the mask, against the earlier landmark models that had the segmentation branch cut out; "
-             "absolute figures vary with the machine and its load).\n")
+    L.append("## Segmentation: a mask head run on request\n")
+    t, r = SEGMENTATION_TIMINGS_MS, SPLIT_RATIOS
+    L.append("MediaPipe's landmark graphs also output the segmentation logits `Identity_2` (a person mask over the "
+             "256x256 crop): the tool uses them to find the back-of-neck contour, which gives the C7 point of the "
+             "craniovertebral angle (CVA). The mask's decoder costs about as much as the rest of the network "
+             f"(median per call with / without it: lite {t['pose_landmark_lite'][0]} / "
+             f"{t['pose_landmark_lite'][1]} ms, full {t['pose_landmark_full'][0]} / {t['pose_landmark_full'][1]} ms, "
+             "measured by hand with onnxruntime 1.31.1 in Python, 1 intra-op thread, on a shared 2-core machine), "
+             "and the tool reads the mask only on side-view frames whose other gates have passed. So "
+             "`tools/models/split.py` cuts each converted graph in two, changing no weight, node or attribute:\n")
+    L.append("- `pose_landmark_X.onnx`: the graph without `Identity_2` and the nodes only it needs, plus, as "
+             "outputs, the trunk tensors the decoder reads (`mask_features_64`, `mask_features_128`);")
+    L.append("- `pose_landmark_X_mask.onnx`: the decoder alone, those two tensors in, `Identity_2` out.\n")
+    L.append("A skip connection that adds a trunk tensor inside the decoder (lite) stays on the landmark "
+             "model's side with the nodes feeding it: ONNX Runtime fuses that Add into the convolution producing "
+             "its other input, and did not once the trunk tensor arrived as a graph input, which moved the logits "
+             "by up to 3e-3. `split.py` checks, with ONNX Runtime as the tool runs it (1 intra-op thread, "
+             "ORT_ENABLE_ALL), that the landmark model's outputs and the head's logits are bit-identical to the "
+             "full graph's on "
+             + ", ".join(split["models"]["pose_landmark_lite"]["bit_identical_on"]) + ". "
+             f"Per call, the landmark model takes {r['pose_landmark_lite'][0]:.2f} (lite) / "
+             f"{r['pose_landmark_full'][0]:.2f} (full) of the full graph's time and the head "
+             f"{r['pose_landmark_lite'][1]:.2f} / {r['pose_landmark_full'][1]:.2f} (BENCHMARKS.md). "
+             "The full graphs are not shipped; they are what `convert.py` writes and what `split.py` reads "
+             f"(from git, commit `{split['full_graphs_commit']}`, by default):\n")
+    L.append("| full graph | nodes | SHA-256 |")
+    L.append("|---|---|---|")
+    for name in ("pose_landmark_lite", "pose_landmark_full"):
+        m = split["models"][name]
+        L.append(f"| `{name}.onnx` | {m['full_graph_nodes']} | `{m['full_graph_sha256']}` |")
+    L.append("")
     L.append("## Files\n")
     L.append("| file | bytes | size | parameters | nodes | SHA-256 |")
     L.append("|---|---|---|---|---|---|")
     out_dir = os.path.dirname(os.path.abspath(args.out))
     params = {}
-    for name in ("pose_detection", "pose_landmark_lite", "pose_landmark_full"):
-        m = models[name]
-        p = os.path.join(out_dir, m["onnx"])
+    shipped = [("pose_detection", models["pose_detection"]["onnx"], models["pose_detection"]["nodes"])]
+    for name in ("pose_landmark_lite", "pose_landmark_full"):
+        for file, f in split["models"][name]["files"].items():
+            shipped.append((file[:-len(".onnx")], file, f["nodes"]))
+    for name, file, nodes in shipped:
+        p = os.path.join(out_dir, file)
         n = os.path.getsize(p)
         params[name] = sum(int(np.prod(i.dims)) for i in onnx.load(p).graph.initializer)
-        L.append(f"| `{m['onnx']}` | {n} | {mb(n)} | {params[name]} | {m['nodes']} | `{sha256_file(p)}` |")
+        L.append(f"| `{file}` | {n} | {mb(n) if n >= 1e5 else f'{n / 1e3:.1f} kB'} | {params[name]} | {nodes} "
+                 f"| `{sha256_file(p)}` |")
     L.append("")
     L.append(f"The detector is larger than its TFLite file ({mb(det['tflite_bytes'])}) because most of its "
              f"float16 weights were stored sparse; dense float32 it has {params['pose_detection'] / 1e6:.2f} M "
@@ -186,8 +225,21 @@ def main():
     L.append("\nDecoding (MediaPipe `pose_detection_cpu.pbtxt`): 2254 SSD anchors from 5 layers, strides "
              "8, 16, 32, 32, 32, min scale 0.1484375, max scale 0.75, anchor offset 0.5, aspect ratio 1.0, "
              "fixed anchor size; x/y/w/h scale 224; then remove the letterbox.\n")
-    L.append("### pose_landmark_lite.onnx and pose_landmark_full.onnx (landmarks, 256x256)\n")
+    L.append("### pose_landmark_lite.onnx and pose_landmark_full.onnx (landmarks, 256x256), and their mask heads\n")
+    L.append("The outputs MediaPipe's graph gives (as converted, before the split):\n")
     L.append(io_table("pose_landmark_lite", models["pose_landmark_lite"]))
+    L.append("\nAfter the split, the landmark model has the same input and these outputs but `Identity_2`, plus the "
+             "two tensors the mask head reads; the mask head has those two inputs and the one output "
+             "`Identity_2` (shapes: lite / full):\n")
+    L.append("| file | inputs | outputs |")
+    L.append("|---|---|---|")
+    for name in ("pose_landmark_lite", "pose_landmark_full"):
+        for file, f in split["models"][name]["files"].items():
+            io = [", ".join(f"`{n}` {shape(s)}" for n, s in f[k]) for k in ("inputs", "outputs")]
+            L.append(f"| `{file}` | {io[0]} | {io[1]} |")
+    L.append("")
+    for n in ("mask_features_64", "mask_features_128"):
+        L.append(f"- `{n}`: {MEANING['pose_landmark'][n][1]}.")
     L.append("\nBoth landmark models have the same signature; full is more accurate and slower. Apply a sigmoid "
              "to the visibility and presence columns of `Identity` and to `Identity_2`. The crop must be the "
              "rotated square ROI (MediaPipe `pose_detection_to_roi.pbtxt`: scale 1.25, target angle 90 degrees), "
