@@ -97,10 +97,13 @@ pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32
 
 /// `x.floor()` as an integer and as a float, without the libm call that `f32::floor` compiles
 /// to on baseline x86-64 (no SSE4.1): it ran out of line once per sample and coordinate.
-/// Exact for every finite `x` (beyond 2^23 floats are whole numbers, and the casts saturate
-/// far outside any frame); the crop's numbers are bit-identical to `f32::floor`'s.
+/// Equal to `f32::floor` for every `x` but NaN (beyond 2^23 floats are whole numbers already),
+/// so the crop's numbers are the same bit for bit.
 #[inline(always)]
 fn floor(x: f32) -> (i64, f32) {
+    if x.abs() >= 8_388_608.0 {
+        return (x as i64, x);
+    }
     let truncated = x as i64;
     let i = if (truncated as f32) > x {
         truncated - 1
@@ -202,6 +205,10 @@ mod tests {
             -3.0e9,
             1e20,
             -1e20,
+            8388608.0,
+            -8388609.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
         ];
         for x in values.into_iter().chain((-2000..2000).map(|i| i as f32 * 0.37 + 0.013)) {
             let (i, f) = floor(x);
