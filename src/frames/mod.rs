@@ -90,7 +90,8 @@ pub struct OpenOptions {
 
 /// Open a still image or a video file, chosen by content (not by extension), so that a
 /// mislabelled file still opens and an unknown one gets a clear error. A video file read at
-/// its own pace is decoded on a thread of its own, ahead of the consumer ([`ReadAhead`]).
+/// its own pace is decoded on a thread of its own, ahead of the consumer ([`ReadAhead`]),
+/// when the process may use more than one core.
 pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSource>, FrameError> {
     check_path(path)?;
     if image_file::looks_like_image(path)? {
@@ -99,6 +100,10 @@ pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSour
     let video = VideoSource::open(path, &options.video)?;
     if options.replay {
         return Ok(Box::new(ReplaySource::new(video)));
+    }
+    // On one core a decoding thread cannot overlap anything: it would only add switches.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return Ok(Box::new(video));
     }
     let read_ahead = ReadAhead::start(video).map_err(|e| FrameError::Io {
         path: path.to_owned(),
