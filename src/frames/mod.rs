@@ -6,6 +6,7 @@
 mod camera;
 pub mod discover;
 mod image_file;
+mod read_ahead;
 mod replay;
 mod video;
 
@@ -14,6 +15,7 @@ pub use camera::{
     DEFAULT_RESOLUTION, MAX_FPS,
 };
 pub use image_file::{ImageSource, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
+pub use read_ahead::ReadAhead;
 pub use replay::{Clock, ReplaySource, SystemClock};
 pub use video::{VideoOptions, VideoSource};
 
@@ -87,7 +89,9 @@ pub struct OpenOptions {
 }
 
 /// Open a still image or a video file, chosen by content (not by extension), so that a
-/// mislabelled file still opens and an unknown one gets a clear error.
+/// mislabelled file still opens and an unknown one gets a clear error. A video file read at
+/// its own pace is decoded on a thread of its own, ahead of the consumer ([`ReadAhead`]),
+/// when the process may use more than one core.
 pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSource>, FrameError> {
     check_path(path)?;
     if image_file::looks_like_image(path)? {
@@ -95,10 +99,17 @@ pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSour
     }
     let video = VideoSource::open(path, &options.video)?;
     if options.replay {
-        Ok(Box::new(ReplaySource::new(video)))
-    } else {
-        Ok(Box::new(video))
+        return Ok(Box::new(ReplaySource::new(video)));
     }
+    // On one core a decoding thread cannot overlap anything: it would only add switches.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return Ok(Box::new(video));
+    }
+    let read_ahead = ReadAhead::start(video).map_err(|e| FrameError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::new(e.kind(), format!("cannot start a decoding thread: {e}")),
+    })?;
+    Ok(Box::new(read_ahead))
 }
 
 fn check_path(path: &Path) -> Result<(), FrameError> {

@@ -109,7 +109,7 @@ impl<S: TimedSource> Pacer<S> {
                 Err(e) => return Some(Err(e)),
             },
         };
-        while self.skip_before_ms.is_some_and(|t| S::timestamp_ms(&next) < t - 1.0) {
+        while super::video::unwanted(S::timestamp_ms(&next), self.skip_before_ms) {
             next = match self.source.next_picture()? {
                 Ok(picture) => picture,
                 Err(e) => return Some(Err(e)),

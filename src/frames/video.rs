@@ -70,7 +70,62 @@ pub(crate) struct Decoded {
 struct Scaler {
     context: scaling::Context,
     key: (Pixel, u32, u32, c_int, bool),
-    output: frame::Video,
+}
+
+/// Bytes allocated past the end of each RGB buffer: swscale's SIMD stores may reach a few
+/// bytes beyond the last pixel they convert (they are cut off before the image is made).
+const SCALE_SLACK_BYTES: usize = 64;
+
+impl Scaler {
+    /// Convert `picture` (of the size and format in `key`) straight into a packed RGB buffer
+    /// (rows of exactly `width * 3` bytes, as an `RgbImage` holds them), with no intermediate
+    /// frame and no second copy. `None` if swscale converted no rows.
+    ///
+    /// swscale's x86 YUV 4:2:0/4:2:2 converter works in runs of 8 pixels and, when a row of the
+    /// destination has no room for the last run, leaves the last `width % 8` pixels unwritten;
+    /// for such widths the rows are written padded and then closed up in place (a test checks
+    /// the pixels against a conversion through a padded FFmpeg frame).
+    fn scale(&mut self, picture: &frame::Video) -> Option<Vec<u8>> {
+        let (_, w, h, _, _) = self.key;
+        let row = w as usize * 3;
+        let padded_row = (w as usize).next_multiple_of(8) * 3;
+        let len = row * h as usize;
+        // Zeroed memory costs nothing extra for a buffer this size (fresh pages from the
+        // allocator), and no byte is ever read uninitialised.
+        let mut rgb = vec![0u8; padded_row * h as usize + SCALE_SLACK_BYTES];
+        let dst = [
+            rgb.as_mut_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        ];
+        let dst_stride = [c_int::try_from(padded_row).ok()?, 0, 0, 0];
+        // SAFETY: the context was made for this picture's format and size (the key); the
+        // picture's planes and line sizes come from FFmpeg; the destination holds `h` rows of
+        // `padded_row` bytes plus slack, and swscale writes one plane (RGB24 is packed).
+        let rows = unsafe {
+            let src = picture.as_ptr();
+            ffmpeg::ffi::sws_scale(
+                self.context.as_mut_ptr(),
+                (*src).data.as_ptr() as *const *const u8,
+                (*src).linesize.as_ptr(),
+                0,
+                h as c_int,
+                dst.as_ptr(),
+                dst_stride.as_ptr(),
+            )
+        };
+        if rows <= 0 {
+            return None;
+        }
+        if padded_row != row {
+            for y in 1..h as usize {
+                rgb.copy_within(y * padded_row..y * padded_row + row, y * row);
+            }
+        }
+        rgb.truncate(len);
+        Some(rgb)
+    }
 }
 
 // SAFETY: an SwsContext is plain heap state with no thread affinity; it is owned by this
@@ -117,6 +172,13 @@ pub struct VideoSource {
     /// A packet the decoder refused for now (EAGAIN), to send again before reading more.
     unsent: Option<ffmpeg::Packet>,
     consecutive_errors: u32,
+    converter: Converter,
+}
+
+/// Turns decoded pictures into upright RGB frames. Whichever thread converts owns one
+/// ([`VideoSource::new_converter`]); its scaler is built on the first picture.
+pub(crate) struct Converter {
+    path: PathBuf,
     scaler: Option<Scaler>,
     /// Clockwise quarter turns that make decoded pictures upright (the display matrix of a
     /// phone video shot on its side).
@@ -259,8 +321,11 @@ impl VideoSource {
             end_checked: false,
             unsent: None,
             consecutive_errors: 0,
-            scaler: None,
-            quarter_turns,
+            converter: Converter {
+                path: path.to_owned(),
+                scaler: None,
+                quarter_turns,
+            },
         };
 
         // Decode up to the first picture. Errors before it are tolerated (a stream may start
@@ -343,83 +408,16 @@ impl VideoSource {
 
     /// Convert a decoded picture to an RGB frame with the cached scaler.
     pub(crate) fn convert(&mut self, decoded: Decoded) -> Result<Frame, FrameError> {
-        let picture = &decoded.picture;
-        let (w, h) = (picture.width(), picture.height());
-        check_size(&self.path, w, h)?;
-        let color_space = ffmpeg::ffi::AVColorSpace::from(picture.color_space()) as c_int;
-        let full_range = picture.color_range() == ffmpeg::color::Range::JPEG
-            || matches!(
-                picture.format(),
-                Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P | Pixel::YUVJ440P
-            );
-        let key = (picture.format(), w, h, color_space, full_range);
-        if self.scaler.as_ref().map(|s| s.key) != Some(key) {
-            self.scaler = Some(self.new_scaler(key)?);
-        }
-        let scaler = self.scaler.as_mut().expect("scaler was just set");
-        scaler
-            .context
-            .run(picture, &mut scaler.output)
-            .map_err(|e| FrameError::Corrupt {
-                path: self.path.clone(),
-                detail: format!("frame {}: pixel conversion failed: {e}", decoded.index),
-            })?;
-
-        // Copy row by row: FFmpeg pads each row (`stride`) for SIMD alignment.
-        let row = w as usize * 3;
-        let stride = scaler.output.stride(0);
-        let data = scaler.output.data(0);
-        let mut rgb = Vec::with_capacity(row * h as usize);
-        for y in 0..h as usize {
-            rgb.extend_from_slice(&data[y * stride..y * stride + row]);
-        }
-        let image = image::RgbImage::from_raw(w, h, rgb).expect("buffer is exactly w*h*3 bytes");
-        let image = match self.quarter_turns {
-            1 => image::imageops::rotate90(&image),
-            2 => image::imageops::rotate180(&image),
-            3 => image::imageops::rotate270(&image),
-            _ => image,
-        };
-        Ok(Frame {
-            image,
-            index: decoded.index,
-            timestamp_ms: decoded.timestamp_ms,
-        })
+        self.converter.convert(decoded)
     }
 
-    fn new_scaler(&self, key: (Pixel, u32, u32, c_int, bool)) -> Result<Scaler, FrameError> {
-        let (format, w, h, color_space, full_range) = key;
-        // Bicubic is what the ffmpeg CLI uses; for a same-size conversion it only matters for
-        // chroma, and using the same flags keeps our pixels identical to the CLI's.
-        let mut context =
-            scaling::Context::get(format, w, h, Pixel::RGB24, w, h, scaling::Flags::BICUBIC).map_err(|e| {
-                FrameError::Unsupported {
-                    path: self.path.clone(),
-                    detail: format!("cannot convert {format:?} {w}x{h} pictures to RGB: {e}"),
-                }
-            })?;
-        // Use the YUV matrix the stream signals (BT.709 for HD, BT.601 when unspecified), as the
-        // ffmpeg CLI does; swscale alone would always assume BT.601 and shift the colours.
-        // SAFETY: the context pointer is valid (just created); the coefficient tables returned
-        // by sws_getCoefficients are static; the call only updates the context's tables.
-        unsafe {
-            let coefficients = ffmpeg::ffi::sws_getCoefficients(color_space);
-            ffmpeg::ffi::sws_setColorspaceDetails(
-                context.as_mut_ptr(),
-                coefficients,
-                c_int::from(full_range),
-                coefficients,
-                0,
-                0,
-                1 << 16,
-                1 << 16,
-            );
+    /// A converter for pictures of this file, for another thread to convert with.
+    pub(crate) fn new_converter(&self) -> Converter {
+        Converter {
+            path: self.path.clone(),
+            scaler: None,
+            quarter_turns: self.converter.quarter_turns,
         }
-        Ok(Scaler {
-            context,
-            key,
-            output: frame::Video::empty(),
-        })
     }
 
     /// Decode one picture (regardless of the stride), feeding packets as the decoder asks.
@@ -553,6 +551,74 @@ impl VideoSource {
     }
 }
 
+impl Converter {
+    /// Convert a decoded picture to an RGB frame, building the scaler when the picture format
+    /// changes.
+    pub(crate) fn convert(&mut self, decoded: Decoded) -> Result<Frame, FrameError> {
+        let picture = &decoded.picture;
+        let (w, h) = (picture.width(), picture.height());
+        check_size(&self.path, w, h)?;
+        let color_space = ffmpeg::ffi::AVColorSpace::from(picture.color_space()) as c_int;
+        let full_range = picture.color_range() == ffmpeg::color::Range::JPEG
+            || matches!(
+                picture.format(),
+                Pixel::YUVJ420P | Pixel::YUVJ422P | Pixel::YUVJ444P | Pixel::YUVJ440P
+            );
+        let key = (picture.format(), w, h, color_space, full_range);
+        if self.scaler.as_ref().map(|s| s.key) != Some(key) {
+            self.scaler = Some(self.new_scaler(key)?);
+        }
+        let scaler = self.scaler.as_mut().expect("scaler was just set");
+        let rgb = scaler.scale(picture).ok_or_else(|| FrameError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("frame {}: pixel conversion failed", decoded.index),
+        })?;
+        let image = image::RgbImage::from_raw(w, h, rgb).expect("buffer is exactly w*h*3 bytes");
+        let image = match self.quarter_turns {
+            1 => image::imageops::rotate90(&image),
+            2 => image::imageops::rotate180(&image),
+            3 => image::imageops::rotate270(&image),
+            _ => image,
+        };
+        Ok(Frame {
+            image,
+            index: decoded.index,
+            timestamp_ms: decoded.timestamp_ms,
+        })
+    }
+
+    fn new_scaler(&self, key: (Pixel, u32, u32, c_int, bool)) -> Result<Scaler, FrameError> {
+        let (format, w, h, color_space, full_range) = key;
+        // Bicubic is what the ffmpeg CLI uses; for a same-size conversion it only matters for
+        // chroma, and using the same flags keeps our pixels identical to the CLI's.
+        let mut context =
+            scaling::Context::get(format, w, h, Pixel::RGB24, w, h, scaling::Flags::BICUBIC).map_err(|e| {
+                FrameError::Unsupported {
+                    path: self.path.clone(),
+                    detail: format!("cannot convert {format:?} {w}x{h} pictures to RGB: {e}"),
+                }
+            })?;
+        // Use the YUV matrix the stream signals (BT.709 for HD, BT.601 when unspecified), as the
+        // ffmpeg CLI does; swscale alone would always assume BT.601 and shift the colours.
+        // SAFETY: the context pointer is valid (just created); the coefficient tables returned
+        // by sws_getCoefficients are static; the call only updates the context's tables.
+        unsafe {
+            let coefficients = ffmpeg::ffi::sws_getCoefficients(color_space);
+            ffmpeg::ffi::sws_setColorspaceDetails(
+                context.as_mut_ptr(),
+                coefficients,
+                c_int::from(full_range),
+                coefficients,
+                0,
+                0,
+                1 << 16,
+                1 << 16,
+            );
+        }
+        Ok(Scaler { context, key })
+    }
+}
+
 impl FrameSource for VideoSource {
     fn label(&self) -> &str {
         &self.label
@@ -561,7 +627,7 @@ impl FrameSource for VideoSource {
     fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
         loop {
             match self.decode_next()? {
-                Ok(decoded) if self.skip_before_ms.is_some_and(|t| decoded.timestamp_ms < t - 1.0) => continue,
+                Ok(decoded) if unwanted(decoded.timestamp_ms, self.skip_before_ms) => continue,
                 Ok(decoded) => return Some(self.convert(decoded)),
                 Err(e) => return Some(Err(e)),
             }
@@ -571,6 +637,12 @@ impl FrameSource for VideoSource {
     fn skip_before(&mut self, t_ms: f64) {
         self.skip_before_ms = Some(t_ms);
     }
+}
+
+/// Whether a picture at `t_ms` comes before a [`FrameSource::skip_before`] hint (1 ms early
+/// still counts as on time: timestamps are rounded).
+pub(crate) fn unwanted(t_ms: f64, skip_before_ms: Option<f64>) -> bool {
+    skip_before_ms.is_some_and(|t| t_ms < t - 1.0)
 }
 
 /// The stream's display matrix (FFmpeg's layout: 3x3, row-major, 16.16 fixed point except the
@@ -841,6 +913,57 @@ pub(crate) mod tests {
             .status()
             .expect("the ffmpeg CLI must be installed (apt-get install ffmpeg)");
         assert!(status.success(), "ffmpeg {args:?} failed");
+    }
+
+    /// What `convert` did before it wrote straight into the image: swscale into an FFmpeg
+    /// frame (rows padded for SIMD), then a copy of each row.
+    fn converted_through_a_padded_frame(source: &VideoSource, picture: &frame::Video) -> Vec<u8> {
+        let key = source.converter.scaler.as_ref().expect("a frame was converted").key;
+        let mut scaler = source.converter.new_scaler(key).unwrap();
+        let mut output = frame::Video::empty();
+        scaler.context.run(picture, &mut output).unwrap();
+        let row = picture.width() as usize * 3;
+        let stride = output.stride(0);
+        (0..picture.height() as usize)
+            .flat_map(|y| output.data(0)[y * stride..y * stride + row].iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn direct_conversion_gives_the_pixels_of_a_padded_frame() {
+        // Widths that are and are not multiples of SIMD widths, and the pixel formats the
+        // fixtures and cameras give (planar 4:2:0 limited and full range, 4:2:2, 4:4:4, NV12).
+        let dir = tempfile::tempdir().unwrap();
+        let mut checked = 0;
+        for (size, pix_fmt, codec, ext) in [
+            ("640x480", "yuv420p", "libx264", "mp4"),
+            ("642x362", "yuv420p", "libx264", "mp4"),
+            ("1768x994", "yuv420p", "libx264", "mp4"),
+            ("1766x994", "yuv420p", "libx264", "mp4"),
+            ("331x199", "yuv420p", "ffv1", "mkv"),
+            ("333x201", "yuv444p", "ffv1", "mkv"),
+            ("322x240", "yuv422p", "ffv1", "mkv"),
+            ("330x240", "yuvj420p", "mjpeg", "avi"),
+            ("318x240", "nv12", "rawvideo", "nut"),
+            ("317x241", "rgb24", "ffv1", "mkv"),
+        ] {
+            let path = dir.path().join(format!("{size}_{pix_fmt}.{ext}"));
+            let source = format!("testsrc2=size={size}:rate=10:duration=0.3");
+            ffmpeg(
+                &["-f", "lavfi", "-i", &source, "-pix_fmt", pix_fmt, "-c:v", codec],
+                &path,
+            );
+            let mut src = VideoSource::open(&path, &VideoOptions::default()).unwrap();
+            while let Some(decoded) = src.decode_next() {
+                let decoded = decoded.unwrap();
+                let picture = decoded.picture.clone();
+                let frame = src.convert(decoded).unwrap();
+                let expected = converted_through_a_padded_frame(&src, &picture);
+                assert!(frame.image.as_raw() == &expected, "{size} {pix_fmt}: pixels differ");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 10 * 3);
     }
 
     #[test]

@@ -50,22 +50,24 @@ pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32
         let k = ((y * w + x) * 3) as usize;
         [pixels[k] as f32, pixels[k + 1] as f32, pixels[k + 2] as f32]
     };
+    let row_bytes = w as usize * 3;
 
     for j in 0..side {
         let (mut sx, mut sy) = (x0 + dx_j * j as f32, y0 + dy_j * j as f32);
         let row = &mut out[j * side * 3..(j + 1) * side * 3];
         for px in row.chunks_exact_mut(3) {
-            let (fx, fy) = (sx.floor(), sy.floor());
+            let (ix, fx) = floor(sx);
+            let (iy, fy) = floor(sy);
             let (ax, ay) = (sx - fx, sy - fy);
-            let (ix, iy) = (fx as i64, fy as i64);
             let value = if ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h {
-                // Fast path: all four neighbours inside the frame.
-                let k = ((iy * w + ix) * 3) as usize;
-                let k2 = k + (w as usize) * 3;
+                // Fast path: all four neighbours inside the frame, read as two 6-byte runs.
+                let k = (iy * w + ix) as usize * 3;
+                let top_row = &pixels[k..k + 6];
+                let bottom_row = &pixels[k + row_bytes..k + row_bytes + 6];
                 let mut v = [0.0f32; 3];
                 for (c, vc) in v.iter_mut().enumerate() {
-                    let top = pixels[k + c] as f32 * (1.0 - ax) + pixels[k + 3 + c] as f32 * ax;
-                    let bottom = pixels[k2 + c] as f32 * (1.0 - ax) + pixels[k2 + 3 + c] as f32 * ax;
+                    let top = top_row[c] as f32 * (1.0 - ax) + top_row[3 + c] as f32 * ax;
+                    let bottom = bottom_row[c] as f32 * (1.0 - ax) + bottom_row[3 + c] as f32 * ax;
                     *vc = top * (1.0 - ay) + bottom * ay;
                 }
                 v
@@ -91,6 +93,24 @@ pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32
             sy += dy_i;
         }
     }
+}
+
+/// `x.floor()` as an integer and as a float, without the libm call that `f32::floor` compiles
+/// to on baseline x86-64 (no SSE4.1): it ran out of line once per sample and coordinate.
+/// Equal to `f32::floor` for every `x` but NaN (beyond 2^23 floats are whole numbers already),
+/// so the crop's numbers are the same bit for bit.
+#[inline(always)]
+fn floor(x: f32) -> (i64, f32) {
+    if x.abs() >= 8_388_608.0 {
+        return (x as i64, x);
+    }
+    let truncated = x as i64;
+    let i = if (truncated as f32) > x {
+        truncated - 1
+    } else {
+        truncated
+    };
+    (i, i as f32)
 }
 
 /// The unrotated square that letterboxes a whole `width x height` frame (the detector's view).
@@ -160,6 +180,42 @@ mod tests {
         crop_to_tensor(&frame, &roi, 2, (0.0, 255.0), Border::Replicate, &mut out);
         // Far left of the frame: the red channel (x gradient) is the left edge's value, 0.
         assert_eq!(out[0], 0.0);
+    }
+
+    #[test]
+    fn inline_floor_matches_f32_floor() {
+        let values = [
+            0.0f32,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            1.5,
+            -1.5,
+            2.999_999_8,
+            -2.999_999_8,
+            1e-30,
+            -1e-30,
+            8388607.5,
+            -8388607.5,
+            16777216.0,
+            -16777217.0,
+            3.0e9,
+            -3.0e9,
+            1e20,
+            -1e20,
+            8388608.0,
+            -8388609.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        for x in values.into_iter().chain((-2000..2000).map(|i| i as f32 * 0.37 + 0.013)) {
+            let (i, f) = floor(x);
+            // Equal as numbers (-0.0 gives 0.0, which changes no sample: 0.0 and -0.0 weigh alike).
+            assert_eq!(f, x.floor(), "{x}");
+            assert_eq!(i, x.floor() as i64, "{x}");
+        }
     }
 
     #[test]
