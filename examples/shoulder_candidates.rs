@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release --example shoulder_candidates                    # print the tables
 //! cargo run --release --example shoulder_candidates -- --csv out.csv   # also every render's values
+//! cargo run --release --example shoulder_candidates -- --write-docs     # regenerate docs/measures.md
 //! ```
 //!
 //! Side views (within 10 degrees of profile, read by `posture measure`'s gates): each candidate
@@ -54,17 +55,50 @@ impl Render {
 
 /// Side candidates: name, what it is.
 const SIDE: [(&str, &str); 11] = [
-    ("landmark_fsa", "today's proxy: C7 proxy -> camera-side shoulder landmark (the known-failing baseline)"),
-    ("kyphosis_index", "back outline C7 -> mid back (t 0-0.5): Flexicurve kyphosis index"),
-    ("kyphosis_index_long", "back outline C7 -> lower back (t 0-0.7): Flexicurve kyphosis index"),
-    ("back_bend_deg", "back outline: lean of upper part (t 0-0.2) minus lower part (t 0.25-0.5)"),
-    ("upper_back_behind_line", "upper back (t 0.2) behind the line C7 proxy -> hip landmark (head lengths)"),
-    ("upper_back_behind_c7", "upper back (t 0.2) behind the C7 proxy (head lengths)"),
-    ("c7_ahead_of_hip_deg", "lean of the line hip landmark -> C7 proxy from vertical"),
-    ("front_shoulder_fsa", "C7 proxy -> front outline level with the shoulder landmark (angle)"),
-    ("front_shoulder_ahead", "front outline level with the shoulder landmark, ahead of C7 (head lengths)"),
-    ("outline_mid_fsa", "C7 proxy -> middle of the trunk outline level with the shoulder landmark (angle)"),
-    ("chest_ahead", "front outline at t 0.25 (chest or arm), ahead of C7 (head lengths)"),
+    (
+        "landmark_fsa",
+        "today's proxy: C7 proxy -> camera-side shoulder landmark (the known-failing baseline)",
+    ),
+    (
+        "kyphosis_index",
+        "back outline C7 -> mid back (t 0-0.5): Flexicurve kyphosis index",
+    ),
+    (
+        "kyphosis_index_long",
+        "back outline C7 -> lower back (t 0-0.7): Flexicurve kyphosis index",
+    ),
+    (
+        "back_bend_deg",
+        "back outline: lean of upper part (t 0-0.2) minus lower part (t 0.25-0.5)",
+    ),
+    (
+        "upper_back_behind_line",
+        "upper back (t 0.2) behind the line C7 proxy -> hip landmark (head lengths)",
+    ),
+    (
+        "upper_back_behind_c7",
+        "upper back (t 0.2) behind the C7 proxy (head lengths)",
+    ),
+    (
+        "c7_ahead_of_hip_deg",
+        "lean of the line hip landmark -> C7 proxy from vertical",
+    ),
+    (
+        "front_shoulder_fsa",
+        "C7 proxy -> front outline level with the shoulder landmark (angle)",
+    ),
+    (
+        "front_shoulder_ahead",
+        "front outline level with the shoulder landmark, ahead of C7 (head lengths)",
+    ),
+    (
+        "outline_mid_fsa",
+        "C7 proxy -> middle of the trunk outline level with the shoulder landmark (angle)",
+    ),
+    (
+        "chest_ahead",
+        "front outline at t 0.25 (chest or arm), ahead of C7 (head lengths)",
+    ),
 ];
 
 /// Reference rows (truth points, not measurable): how far even a perfect acromion would get.
@@ -74,16 +108,46 @@ const SIDE_REFERENCE: [(&str, &str); 1] = [(
 )];
 
 /// Front candidates: name, what it is (compared as the change from the group's baseline).
-const FRONT: [(&str, &str); 9] = [
-    ("z_shoulder_minus_ear_m", "world depth of the shoulders minus the ears (m)"),
+const FRONT: [(&str, &str); 12] = [
+    (
+        "z_shoulder_minus_ear_m",
+        "world depth of the shoulders minus the ears (m)",
+    ),
     ("z_shoulder_m", "world depth of the shoulders relative to the hips (m)"),
-    ("z_shoulder_minus_mid_m", "world depth of the shoulders minus the mean of ears and hips (m)"),
+    (
+        "z_shoulder_minus_mid_m",
+        "world depth of the shoulders minus the mean of ears and hips (m)",
+    ),
     ("span_over_eyes", "shoulder landmark span / outer-eye-corner distance"),
     ("span_over_ears", "shoulder landmark span / ear distance"),
-    ("mask_span_over_head", "mask width at shoulder height / mask width at ear height"),
-    ("mask_span_over_eyes", "mask width at shoulder height / outer-eye-corner distance"),
-    ("mask_shoulder_drop", "mask top above the shoulder landmarks, below the ears (eye distances)"),
-    ("mask_shoulder_slope_deg", "mask top: slope from half-way out to above the shoulder landmark (deg)"),
+    (
+        "mask_span_over_head",
+        "mask width at shoulder height / mask width at ear height",
+    ),
+    (
+        "mask_span_over_eyes",
+        "mask width at shoulder height / outer-eye-corner distance",
+    ),
+    (
+        "mask_shoulder_drop",
+        "mask top above the shoulder landmarks, below the ears (eye distances)",
+    ),
+    (
+        "mask_shoulder_slope_ungated_deg",
+        "mask top: slope from half-way out to above the shoulder landmark (deg)",
+    ),
+    (
+        "mask_shoulder_slope_deg",
+        "the same, no reading where the top above the inner point is at or above the mouth",
+    ),
+    (
+        "mask_shoulder_slope_06_deg",
+        "the same (gated), from 0.6 of the way out from the shoulders' midpoint",
+    ),
+    (
+        "mask_shoulder_slope_07_deg",
+        "the same (gated), from 0.7 of the way out",
+    ),
 ];
 
 fn point(pose: &Pose, i: usize) -> PointPx {
@@ -117,16 +181,22 @@ fn side_values(pose: &Pose, size: (u32, u32), out: &mut BTreeMap<&'static str, f
         out.insert("back_bend_deg", bend_deg((b[0], b[4]), (b[5], b[10]), facing, 0.0));
         let to_hip = level_vector(trunk.c7, trunk.hip, facing, 0.0);
         let upper = level_vector(trunk.c7, b[4], facing, 0.0);
-        let behind = (upper.up_px * to_hip.forward_px - upper.forward_px * to_hip.up_px)
-            / to_hip.forward_px.hypot(to_hip.up_px);
+        let behind =
+            (upper.up_px * to_hip.forward_px - upper.forward_px * to_hip.up_px) / to_hip.forward_px.hypot(to_hip.up_px);
         out.insert("upper_back_behind_line", -behind / trunk.head_length_px);
         out.insert("upper_back_behind_c7", -trunk.from_c7_heads(b[4]).0);
     }
     if let Some(b) = span(14) {
-        out.insert("kyphosis_index_long", kyphosis_index(&b, facing, 0.0).unwrap_or(f32::NAN));
+        out.insert(
+            "kyphosis_index_long",
+            kyphosis_index(&b, facing, 0.0).unwrap_or(f32::NAN),
+        );
     }
     let hip_to_c7 = level_vector(trunk.hip, trunk.c7, facing, 0.0);
-    out.insert("c7_ahead_of_hip_deg", hip_to_c7.forward_px.atan2(hip_to_c7.up_px).to_degrees());
+    out.insert(
+        "c7_ahead_of_hip_deg",
+        hip_to_c7.forward_px.atan2(hip_to_c7.up_px).to_degrees(),
+    );
     // The shoulder landmark's height as a fraction of C7 -> hip.
     let height = |p: PointPx| level_vector(trunk.c7, p, facing, 0.0).up_px;
     let t_shoulder = height(trunk.shoulder) / height(trunk.hip);
@@ -167,15 +237,34 @@ fn front_values(pose: &Pose, size: (u32, u32), out: &mut BTreeMap<&'static str, 
     }
     let top = |p: PointPx| top_above(&prob, p, 0.0, ear_distance);
     let ears_y = le.midpoint(re).y;
+    let mouth_y = point(pose, index::MOUTH_LEFT)
+        .midpoint(point(pose, index::MOUTH_RIGHT))
+        .y;
     let mid = ls.midpoint(rs);
-    if let (Some(tl), Some(tr), Some(il), Some(ir)) =
-        (top(ls), top(rs), top(mid.midpoint(ls)), top(mid.midpoint(rs)))
-    {
-        out.insert("mask_shoulder_drop", ((tl.y + tr.y) / 2.0 - ears_y) / front.eye_distance_px);
-        let drop_deg = |inner: PointPx, outer: PointPx| {
-            (outer.y - inner.y).atan2((outer.x - inner.x).abs()).to_degrees()
-        };
-        out.insert("mask_shoulder_slope_deg", (drop_deg(il, tl) + drop_deg(ir, tr)) / 2.0);
+    let toward = |s: PointPx, f: f32| PointPx::new(mid.x + f * (s.x - mid.x), mid.y + f * (s.y - mid.y));
+    if let (Some(tl), Some(tr)) = (top(ls), top(rs)) {
+        out.insert(
+            "mask_shoulder_drop",
+            ((tl.y + tr.y) / 2.0 - ears_y) / front.eye_distance_px,
+        );
+        let drop_deg =
+            |inner: PointPx, outer: PointPx| (outer.y - inner.y).atan2((outer.x - inner.x).abs()).to_degrees();
+        for (f, name) in [
+            (0.5, "mask_shoulder_slope_deg"),
+            (0.6, "mask_shoulder_slope_06_deg"),
+            (0.7, "mask_shoulder_slope_07_deg"),
+        ] {
+            if let (Some(il), Some(ir)) = (top(toward(ls, f)), top(toward(rs, f))) {
+                let slope = (drop_deg(il, tl) + drop_deg(ir, tr)) / 2.0;
+                if f == 0.5 {
+                    out.insert("mask_shoulder_slope_ungated_deg", slope);
+                }
+                // The gate: the outline's top above the inner point must lie below the mouth,
+                // else the walk has run up into the head (a head over the shoulder line).
+                let head_over_shoulders = il.y.min(ir.y) <= mouth_y;
+                out.insert(name, if head_over_shoulders { f32::NAN } else { slope });
+            }
+        }
     }
 }
 
@@ -206,7 +295,11 @@ fn load(dir: &Path) -> Vec<Render> {
                 side_values(pose, size, &mut values);
                 // Reference: the true points as the picture shows them.
                 let px = |name: &str| PointPx::new(num(&s["px"][name][0]), num(&s["px"][name][1]));
-                let acromion = px(if facing == Facing::Left { "acromion_L" } else { "acromion_R" });
+                let acromion = px(if facing == Facing::Left {
+                    "acromion_L"
+                } else {
+                    "acromion_R"
+                });
                 values.insert("true_points_fsa", -elevation_deg(px("c7"), acromion, facing, 0.0));
             } else {
                 front_values(pose, size, &mut values);
@@ -216,7 +309,12 @@ fn load(dir: &Path) -> Vec<Render> {
             eprintln!("shoulder_candidates: {k}/{} renders read", scenes.len());
         }
         renders.push(Render {
-            number: id.trim_start_matches('s').split('_').next().and_then(|n| n.parse().ok()).unwrap_or(0),
+            number: id
+                .trim_start_matches('s')
+                .split('_')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
             id,
             view: text("view"),
             posture: text("posture"),
@@ -245,7 +343,10 @@ fn mean(v: impl Iterator<Item = f32>) -> f32 {
 
 /// The side table: fit on training, score on held-out, confounders over all readings.
 fn side_tables(o: &mut String, renders: &[Render]) {
-    let near: Vec<&Render> = renders.iter().filter(|r| r.view == "side" && r.yaw_deg.abs() <= 10.0).collect();
+    let near: Vec<&Render> = renders
+        .iter()
+        .filter(|r| r.view == "side" && r.yaw_deg.abs() <= 10.0)
+        .collect();
     let _ = writeln!(
         o,
         "Side views within 10 deg of profile: {} renders, {} read by the side gates. Truth: `shoulder_angle_deg` \
@@ -270,7 +371,10 @@ fn side_tables(o: &mut String, renders: &[Render]) {
         let Some(b) = least_squares(&rows) else { continue };
         let fitted = |r: &Render| (b[0] + b[1] * r.value(name) as f64) as f32;
         let pairs = |held: bool| -> Vec<(f32, f32)> {
-            read.iter().filter(|r| r.held_out() == held).map(|r| (fitted(r), r.true_fsa)).collect()
+            read.iter()
+                .filter(|r| r.held_out() == held)
+                .map(|r| (fitted(r), r.true_fsa))
+                .collect()
         };
         let (train, held) = (pairs(false), pairs(true));
         let error = |r: &&&Render| fitted(r) - r.true_fsa;
@@ -289,7 +393,11 @@ fn side_tables(o: &mut String, renders: &[Render]) {
         // Thoracic slump, protraction 2 only (the only renders with it): raw value separation.
         let prot2: Vec<&&&Render> = read.iter().filter(|r| r.protraction == 2.0).collect();
         let group = |slumped: bool| -> Vec<f32> {
-            prot2.iter().filter(|r| (r.thoracic_deg > 0.0) == slumped).map(|r| r.value(name)).collect()
+            prot2
+                .iter()
+                .filter(|r| (r.thoracic_deg > 0.0) == slumped)
+                .map(|r| r.value(name))
+                .collect()
         };
         let (yes, no) = (group(true), group(false));
         let sd = |v: &[f32]| {
@@ -331,6 +439,24 @@ fn side_tables(o: &mut String, renders: &[Render]) {
     for (name, what) in SIDE.iter().chain(SIDE_REFERENCE.iter()) {
         let _ = writeln!(o, "- `{name}`: {what}");
     }
+    let _ = write!(
+        o,
+        "\nThe reference (true points) against the truth by yaw off profile, all renders:"
+    );
+    for limit in [0.0, 2.0, 5.0, 10.0] {
+        let pairs: Vec<(f32, f32)> = renders
+            .iter()
+            .filter(|r| r.view == "side" && r.yaw_deg.abs() <= limit && r.value("true_points_fsa").is_finite())
+            .map(|r| (r.value("true_points_fsa"), r.true_fsa))
+            .collect();
+        let _ = write!(
+            o,
+            " within {limit:.0} deg r = {:.2} (n {});",
+            correlation(&pairs),
+            pairs.len()
+        );
+    }
+    let _ = writeln!(o);
 }
 
 /// The front table: change from the group's baseline, threshold chosen on training groups.
@@ -344,6 +470,24 @@ fn front_tables(o: &mut String, renders: &[Render]) {
         })
         .collect();
     let training = |r: &Render| r.number < FRONT_RULE_HELD_OUT_FROM && !r.held_out();
+    // Front views framed anew for every render (s000-s149): each against the same body's upright
+    // render, so that the camera moved between the baseline and the check.
+    let upright = |r: &Render| r.protraction == 0.0 && r.fhp == "none" && r.look_down_deg == 0.0;
+    let body = |r: &Render| {
+        r.id.split("_front_")
+            .nth(1)
+            .map(|t| t.split("_fhp").next().unwrap_or("").to_string())
+    };
+    let reframed: Vec<(&Render, &Render)> = renders
+        .iter()
+        .filter(|r| r.view == "front" && r.anchor.is_none() && !upright(r))
+        .filter_map(|r| {
+            let base = renders
+                .iter()
+                .find(|b| b.view == "front" && b.anchor.is_none() && upright(b) && body(b) == body(r))?;
+            Some((r, base))
+        })
+        .collect();
     let _ = writeln!(
         o,
         "\nFront views, fixed camera per group, change from the group's upright baseline: training = s390-s443 \
@@ -351,20 +495,30 @@ fn front_tables(o: &mut String, renders: &[Render]) {
          ({} renders, {} protracted). The threshold (and its direction) is the one that best separates protracted \
          from the rest on the training renders (largest called-minus-false share).\n",
         compared.iter().filter(|(r, _)| training(r)).count(),
-        compared.iter().filter(|(r, _)| training(r) && r.protraction > 0.0).count(),
+        compared
+            .iter()
+            .filter(|(r, _)| training(r) && r.protraction > 0.0)
+            .count(),
         compared.iter().filter(|(r, _)| !training(r)).count(),
-        compared.iter().filter(|(r, _)| !training(r) && r.protraction > 0.0).count(),
+        compared
+            .iter()
+            .filter(|(r, _)| !training(r) && r.protraction > 0.0)
+            .count(),
     );
     let _ = writeln!(
         o,
         "| candidate | threshold | train: protracted called | train: others called | held out: protracted called | \
-         held out: upright repeat / forward head / looking down called | r with the change of the true angle (held out) | passes |"
+         held out: upright repeat / forward head / looking down called | held out: no reading | \
+         held out: largest other / smallest protracted change | camera reframed: protracted / others called | r with the change of the true angle (held out) | passes |"
     );
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|---|");
     for (name, _) in FRONT {
         let change = |(r, b): &(&Render, &Render)| r.value(name) - b.value(name);
-        let read: Vec<(&(&Render, &Render), f32)> =
-            compared.iter().map(|c| (c, change(c))).filter(|(_, d)| d.is_finite()).collect();
+        let read: Vec<(&(&Render, &Render), f32)> = compared
+            .iter()
+            .map(|c| (c, change(c)))
+            .filter(|(_, d)| d.is_finite())
+            .collect();
         let train: Vec<(bool, f32)> = read
             .iter()
             .filter(|((r, _), _)| training(r))
@@ -390,14 +544,15 @@ fn front_tables(o: &mut String, renders: &[Render]) {
         let (_, cut, sign) = best;
         let called = |d: f32| sign * d > sign * cut;
         let count = |held: bool, pick: &dyn Fn(&Render) -> bool| {
-            let g: Vec<&(&(&Render, &Render), f32)> =
-                read.iter().filter(|((r, _), _)| training(r) != held && pick(r)).collect();
+            let g: Vec<&(&(&Render, &Render), f32)> = read
+                .iter()
+                .filter(|((r, _), _)| training(r) != held && pick(r))
+                .collect();
             (g.iter().filter(|(_, d)| called(*d)).count(), g.len())
         };
         let cell = |(a, n): (usize, usize)| format!("{a}/{n}");
         let protracted = |r: &Render| r.protraction > 0.0;
         let others = |r: &Render| r.protraction == 0.0;
-        let upright = |r: &Render| r.protraction == 0.0 && r.fhp == "none" && r.look_down_deg == 0.0;
         let forward = |r: &Render| r.fhp != "none" && r.look_down_deg == 0.0;
         let looking = |r: &Render| r.look_down_deg > 0.0;
         let truth_pairs: Vec<(f32, f32)> = read
@@ -405,12 +560,31 @@ fn front_tables(o: &mut String, renders: &[Render]) {
             .filter(|((r, _), _)| !training(r))
             .map(|((r, b), d)| (*d, r.true_fsa - b.true_fsa))
             .collect();
+        let no_reading = compared.iter().filter(|(r, _)| !training(r)).count()
+            - read.iter().filter(|((r, _), _)| !training(r)).count();
+        let moved = |prot: bool| {
+            let g: Vec<f32> = reframed
+                .iter()
+                .filter(|(r, _)| (r.protraction > 0.0) == prot)
+                .map(change)
+                .filter(|d| d.is_finite())
+                .collect();
+            format!("{}/{}", g.iter().filter(|d| called(**d)).count(), g.len())
+        };
+        // The held-out changes nearest the threshold, on the side each should fall.
+        let extreme = |prot: bool| {
+            read.iter()
+                .filter(|((r, _), _)| !training(r) && (r.protraction > 0.0) == prot)
+                .map(|(_, d)| sign * d)
+                .reduce(if prot { f32::min } else { f32::max })
+                .map_or(f32::NAN, |d| sign * d)
+        };
         let (hp, hn) = count(true, &protracted);
         let (ho, hon) = count(true, &others);
         let passes = hn > 0 && hp as f32 / hn as f32 >= 10.0 / 12.0 && ho as f32 / hon.max(1) as f32 <= 1.0 / 12.0;
         let _ = writeln!(
             o,
-            "| `{name}` | {} {cut:+.4} | {} | {} | {} | {} / {} / {} | {:.2} | {} |",
+            "| `{name}` | {} {cut:+.4} | {} | {} | {} | {} / {} / {} | {no_reading} | {:+.4} / {:+.4} | {} / {} | {:.2} | {} |",
             if sign > 0.0 { ">" } else { "<" },
             cell(count(false, &protracted)),
             cell(count(false, &others)),
@@ -418,6 +592,10 @@ fn front_tables(o: &mut String, renders: &[Render]) {
             cell(count(true, &upright)),
             cell(count(true, &forward)),
             cell(count(true, &looking)),
+            extreme(false),
+            extreme(true),
+            moved(true),
+            moved(false),
             correlation(&truth_pairs),
             if passes { "**yes**" } else { "no" },
         );
@@ -429,7 +607,12 @@ fn front_tables(o: &mut String, renders: &[Render]) {
 }
 
 fn write_csv(path: &Path, renders: &[Render]) -> std::io::Result<()> {
-    let names: Vec<&str> = SIDE.iter().chain(SIDE_REFERENCE.iter()).chain(FRONT.iter()).map(|(n, _)| *n).collect();
+    let names: Vec<&str> = SIDE
+        .iter()
+        .chain(SIDE_REFERENCE.iter())
+        .chain(FRONT.iter())
+        .map(|(n, _)| *n)
+        .collect();
     let mut text = format!(
         "id,view,posture,fhp,look_down_deg,protraction,thoracic_deg,yaw_deg,high,anchor,true_fsa,{}\n",
         names.join(",")
@@ -473,4 +656,31 @@ fn main() {
     side_tables(&mut o, &renders);
     front_tables(&mut o, &renders);
     print!("{o}");
+    if args.iter().any(|a| a == "--write-docs") {
+        if let Err(e) = write_docs(&root.join("docs/measures.md"), &o) {
+            eprintln!("shoulder_candidates: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+const DOCS_BEGIN: &str =
+    "<!-- shoulder_candidates: begin (generated; cargo run --release --example shoulder_candidates -- --write-docs) -->";
+const DOCS_END: &str = "<!-- shoulder_candidates: end -->";
+
+/// Replace the generated section of docs/measures.md with `tables`.
+fn write_docs(path: &Path, tables: &str) -> Result<(), String> {
+    let docs = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let begin = docs
+        .find(DOCS_BEGIN)
+        .map(|i| i + DOCS_BEGIN.len())
+        .ok_or_else(|| format!("{} has no line {DOCS_BEGIN}", path.display()))?;
+    let end = docs[begin..]
+        .find(DOCS_END)
+        .map(|i| i + begin)
+        .ok_or_else(|| format!("{} has no line {DOCS_END}", path.display()))?;
+    let updated = format!("{}\n\n{}\n{}", &docs[..begin], tables.trim_end(), &docs[end..]);
+    std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("shoulder_candidates: {} updated", path.display());
+    Ok(())
 }

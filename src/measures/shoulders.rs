@@ -95,7 +95,7 @@ pub fn kyphosis_index(outline: &[PointPx], facing: Facing, camera_roll_deg: f32)
     }
     let chord = level_vector(first, last, facing, camera_roll_deg);
     let length = chord.forward_px.hypot(chord.up_px);
-    if !(length > 0.0) {
+    if length.is_nan() || length <= 0.0 {
         return None;
     }
     // Signed distance from the chord, positive behind it: the chord runs downwards, so its
@@ -156,7 +156,13 @@ pub fn top_above(
 
 /// A point `heads` head lengths level and forward of `p` (backward when negative).
 pub fn ahead(p: PointPx, heads: f32, trunk: &Trunk) -> PointPx {
-    offset_level(p, heads * trunk.head_length_px, 0.0, trunk.facing, trunk.camera_roll_deg)
+    offset_level(
+        p,
+        heads * trunk.head_length_px,
+        0.0,
+        trunk.facing,
+        trunk.camera_roll_deg,
+    )
 }
 
 #[cfg(test)]
@@ -213,7 +219,9 @@ mod tests {
 
     #[test]
     fn the_kyphosis_index_of_a_straight_back_is_zero_and_of_an_arc_its_depth_ratio() {
-        let straight: Vec<PointPx> = (0..5).map(|k| PointPx::new(100.0 + k as f32, 100.0 + 20.0 * k as f32)).collect();
+        let straight: Vec<PointPx> = (0..5)
+            .map(|k| PointPx::new(100.0 + k as f32, 100.0 + 20.0 * k as f32))
+            .collect();
         assert!(kyphosis_index(&straight, Facing::Right, 0.0).unwrap().abs() < 1e-3);
         // An arc of radius 100 bulging backwards (to -x for a subject facing right) over a chord
         // of 100 px: depth 100 - sqrt(100^2 - 50^2) = 13.40, index 13.40.
