@@ -6,6 +6,7 @@
 //! cargo run --release --example shoulder_candidates                    # print the tables
 //! cargo run --release --example shoulder_candidates -- --csv out.csv   # also every render's values
 //! cargo run --release --example shoulder_candidates -- --write-docs     # regenerate docs/measures.md
+//! cargo run --release --example shoulder_candidates -- --pixel-noise 1  # every render with pixel noise
 //! ```
 //!
 //! Side views (within 10 degrees of profile, read by `posture measure`'s gates): each candidate
@@ -17,6 +18,7 @@
 //! and is scored on the renders held out from any front rule (s390-s443 multiples of 3, and
 //! s444-s497). The bar: 10 of 12 protracted called and at most 1 of 12 others.
 
+use posture::assess::stats::SplitMix64;
 use posture::measures::geometry::{elevation_deg, level_vector, Facing, PointPx};
 use posture::measures::shoulders::{bend_deg, kyphosis_index, top_above, width_at, Trunk};
 use posture::measures::side::NearSide;
@@ -268,7 +270,30 @@ fn front_values(pose: &Pose, size: (u32, u32), out: &mut BTreeMap<&'static str, 
     }
 }
 
-fn load(dir: &Path) -> Vec<Render> {
+/// `file` with pixel noise from `seed` (every byte moved by -2..=2 levels, uniform), written as
+/// a lossless PNG in `scratch`; or `file` itself without a seed.
+fn noisy(file: &Path, seed: Option<u64>, scratch: &Path) -> std::path::PathBuf {
+    let Some(seed) = seed else {
+        return file.to_path_buf();
+    };
+    let mut rng = SplitMix64(
+        seed ^ file
+            .to_string_lossy()
+            .bytes()
+            .fold(0u64, |h, b| h.rotate_left(5) ^ b as u64),
+    );
+    let mut image = image::open(file).expect("a render").to_rgb8();
+    for byte in image.iter_mut() {
+        let step = (rng.next_u64() % 5) as i16 - 2;
+        *byte = (*byte as i16 + step).clamp(0, 255) as u8;
+    }
+    let out = scratch.join("noisy.png");
+    image.save(&out).expect("scratch PNG");
+    out
+}
+
+fn load(dir: &Path, noise_seed: Option<u64>) -> Vec<Render> {
+    let scratch = tempfile::tempdir().expect("a scratch directory");
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth.json")).expect("json");
     let mut models = PoseModels::load(
@@ -283,7 +308,8 @@ fn load(dir: &Path) -> Vec<Render> {
         let text = |key: &str| s[key].as_str().unwrap_or("").to_string();
         let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN) as f32;
         let id = text("id");
-        let (pose, size) = pose_of_picture(&dir.join(text("file")), &mut models);
+        let picture = noisy(&dir.join(text("file")), noise_seed, scratch.path());
+        let (pose, size) = pose_of_picture(&picture, &mut models);
         let mut values = BTreeMap::new();
         let facing = if text("facing_side") == "left" {
             Facing::Left
@@ -644,7 +670,11 @@ fn write_csv(path: &Path, renders: &[Render]) -> std::io::Result<()> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let renders = load(&root.join("fixtures/renders"));
+    let noise_seed = args
+        .iter()
+        .position(|a| a == "--pixel-noise")
+        .and_then(|i| args.get(i + 1)?.parse().ok());
+    let renders = load(&root.join("fixtures/renders"), noise_seed);
     if let Some(i) = args.iter().position(|a| a == "--csv") {
         let path = Path::new(args.get(i + 1).map(String::as_str).unwrap_or("shoulder_candidates.csv"));
         if let Err(e) = write_csv(path, &renders) {
