@@ -1,7 +1,8 @@
 //! Outline geometry of the trunk and shoulders on the person mask, for the rounded-shoulder
 //! research of issue 16 (`examples/shoulder_candidates.rs` evaluates it against the renders;
-//! docs/measures.md, "Rounded shoulders: evidence"). Nothing here is reported yet: none of the
-//! candidates built from it tracked the true forward shoulder angle well enough on the renders.
+//! docs/measures.md, "Rounded shoulders: evidence"). Nothing here is reported yet: no side
+//! candidate tracks the true forward shoulder angle, and the front shoulder-outline slope, which
+//! does call protraction on the fixed-camera renders, cannot be told from a shoulder drop there.
 //!
 //! Side view: the back's outline below the C7 proxy ([`Trunk::back_at`]), summarised as a
 //! photographic kyphosis index ([`kyphosis_index`], the Flexicurve index: the depth of the curve
