@@ -149,7 +149,7 @@ fn measure(scene: &Scene, correction: Correction) -> FrameMeasure {
     measure_frame(scene.pose.as_ref(), scene.size, &settings)
 }
 
-fn mae(pairs: &[(f32, f32)]) -> f32 {
+pub fn mae(pairs: &[(f32, f32)]) -> f32 {
     pairs.iter().map(|(e, t)| (e - t).abs()).sum::<f32>() / pairs.len().max(1) as f32
 }
 
@@ -164,7 +164,7 @@ fn side_readings(scenes: &[Scene], c: Correction, held_out: bool) -> Vec<(&Scene
 
 /// Least squares for `y = b0 + b1 x1 + ... + bk xk` (normal equations, Gaussian elimination
 /// with partial pivoting); `None` when the columns are degenerate.
-fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
+pub fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
     let n = K + 1;
     let mut m = vec![vec![0.0f64; n + 1]; n];
     for (xs, y) in rows {
@@ -345,7 +345,7 @@ fn shoulder_evidence(o: &mut String, scenes: &[Scene], c: Correction) {
 }
 
 /// Mean and (population) standard deviation.
-fn mean_sd(v: &[f64]) -> (f64, f64) {
+pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let mean = v.iter().sum::<f64>() / n;
     (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
@@ -364,14 +364,14 @@ fn moments(pairs: &[(f32, f32)]) -> (f32, f32, f32) {
     })
 }
 
-fn correlation(pairs: &[(f32, f32)]) -> f32 {
+pub fn correlation(pairs: &[(f32, f32)]) -> f32 {
     let (cov, va, vb) = moments(pairs);
     cov / (va * vb).sqrt()
 }
 
 /// Least-squares slope of the readings against the truth: 1 when a true difference shows in
 /// full, below 1 when readings are pulled together.
-fn slope(pairs: &[(f32, f32)]) -> f32 {
+pub fn slope(pairs: &[(f32, f32)]) -> f32 {
     let (cov, _, var_truth) = moments(pairs);
     cov / var_truth
 }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Clone)]
 pub struct MeasureOptions {
-    /// Which measures: side (craniovertebral and shoulder angles, from a profile view), front
+    /// Which measures: side (craniovertebral angle and head tilt, from a profile view), front
     /// (signals against a personal baseline), or auto (from the view most frames show).
     #[arg(long, value_enum, default_value = "auto")]
     pub view: ViewChoice,

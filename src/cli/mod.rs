@@ -71,8 +71,8 @@ fn chatty() -> bool {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Posture measures for each input: craniovertebral angle, shoulder angle, head tilt from
-    /// a side view; change from a personal baseline from the front.
+    /// Posture measures for each input: craniovertebral angle and head tilt from a side view;
+    /// change from a personal baseline from the front.
     Measure(measure::Args),
     /// Score folders of clips and photos: per-frame and per-input tables (CSV, JSON Lines), in
     /// parallel, resumable.

@@ -15,6 +15,7 @@ pub mod front;
 pub mod gates;
 pub mod geometry;
 pub mod neck;
+pub mod shoulders;
 pub mod side;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -61,10 +61,7 @@ pub fn neck_outline_c7(
     Some(PointPx::new(sum_x / SAMPLES as f32, sum_y / SAMPLES as f32))
 }
 
-/// Walk back from `start` to where the silhouette ends: the first crossing of the edge from
-/// person to background, placed between the two samples that straddle it by linear
-/// interpolation. A start just in front of the neck (the landmark shoulder can sit ahead of it)
-/// first walks into the neck.
+/// Walk back from `start` to where the silhouette ends (see [`walk_to_edge`]).
 fn outline_behind(
     probability_at: &impl Fn(PointPx) -> f32,
     start: PointPx,
@@ -72,23 +69,56 @@ fn outline_behind(
     camera_roll_deg: f32,
     head_length_px: f32,
 ) -> Option<PointPx> {
-    let (step_px, max_depth_px) = (STEP_HEADS * head_length_px, MAX_NECK_DEPTH_HEADS * head_length_px);
-    let at_depth = |d: f32| offset_level(start, -d, 0.0, facing, camera_roll_deg);
+    let walk = Walk {
+        forward: -1.0,
+        up: 0.0,
+        step_px: STEP_HEADS * head_length_px,
+        max_px: MAX_NECK_DEPTH_HEADS * head_length_px,
+    };
+    walk_to_edge(probability_at, start, walk, facing, camera_roll_deg)
+}
+
+/// A straight walk over the person mask: a unit direction in the level frame (`forward` along
+/// the way the subject faces, `up` against gravity), its step and its reach, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Walk {
+    pub forward: f32,
+    pub up: f32,
+    pub step_px: f32,
+    pub max_px: f32,
+}
+
+/// Walk from `start` along `walk` to where the silhouette ends: the first crossing of the edge
+/// from person to background, placed between the two samples that straddle it by linear
+/// interpolation. A start outside the person (just in front of the neck, say: the landmark
+/// shoulder can sit ahead of it) first walks into the person. `None` when no such edge lies
+/// within the walk's reach, or the mask says nothing (NaN).
+pub fn walk_to_edge(
+    probability_at: &impl Fn(PointPx) -> f32,
+    start: PointPx,
+    walk: Walk,
+    facing: Facing,
+    camera_roll_deg: f32,
+) -> Option<PointPx> {
+    if !(walk.step_px > 0.0 && walk.step_px.is_finite() && walk.max_px.is_finite()) {
+        return None;
+    }
+    let at_depth = |d: f32| offset_level(start, walk.forward * d, walk.up * d, facing, camera_roll_deg);
     let mut previous = probability_at(start);
     let mut entered = previous >= EDGE_PROBABILITY;
     let mut depth = 0.0;
-    while depth < max_depth_px {
-        let next = probability_at(at_depth(depth + step_px));
+    while depth < walk.max_px {
+        let next = probability_at(at_depth(depth + walk.step_px));
         if next.is_nan() || previous.is_nan() {
             return None;
         }
         if entered && next < EDGE_PROBABILITY {
             let fraction = (previous - EDGE_PROBABILITY) / (previous - next);
-            return Some(at_depth(depth + fraction * step_px));
+            return Some(at_depth(depth + fraction * walk.step_px));
         }
         entered |= next >= EDGE_PROBABILITY;
         previous = next;
-        depth += step_px;
+        depth += walk.step_px;
     }
     None
 }
