@@ -172,7 +172,11 @@ fn side_values(pose: &Pose, size: (u32, u32), out: &mut BTreeMap<&'static str, f
         camera_roll_deg: 0.0,
         head_length_px: side.head_length_px,
     };
-    let prob = |p: PointPx| pose.mask.probability_at(p.x, p.y);
+    let mask = pose
+        .mask
+        .ready()
+        .expect("the evaluator's pipeline computes the mask on every frame");
+    let prob = |p: PointPx| mask.probability_at(p.x, p.y);
     // Angle at the point, C7 above it (the truth's definition): minus the elevation C7 -> point.
     let fsa = |p: PointPx| -elevation_deg(trunk.c7, p, facing, 0.0);
     out.insert("landmark_fsa", -side.shoulder_angle_raw_deg);
@@ -231,7 +235,11 @@ fn front_values(pose: &Pose, size: (u32, u32), out: &mut BTreeMap<&'static str, 
     let ear_distance = le.distance_px(re);
     out.insert("span_over_eyes", front.shoulder_width_px / front.eye_distance_px);
     out.insert("span_over_ears", front.shoulder_width_px / ear_distance);
-    let prob = |p: PointPx| pose.mask.probability_at(p.x, p.y);
+    let mask = pose
+        .mask
+        .ready()
+        .expect("the evaluator's pipeline computes the mask on every frame");
+    let prob = |p: PointPx| mask.probability_at(p.x, p.y);
     let width = |c: PointPx| width_at(&prob, c, 0.0, ear_distance).map(|(l, r)| l.distance_px(r));
     if let (Some(shoulders), Some(head)) = (width(ls.midpoint(rs)), width(le.midpoint(re))) {
         out.insert("mask_span_over_head", shoulders / head);

@@ -16,6 +16,7 @@ pub(crate) fn provenance() -> Provenance {
         model: ModelProvenance {
             landmark_file: "x".into(),
             landmark_sha256: "0".repeat(64),
+            mask_sha256: "0".repeat(64),
             detector_sha256: "0".repeat(64),
             recropped_frames: 0,
         },
