@@ -6,6 +6,8 @@
 //! into a landmark model and a mask head run only on the frames that read the mask
 //! (tools/models/split.py): a change there, or anywhere on the way from pixels to a record, that
 //! moves a number shows here. The provenance block is left out (it names the model files' hashes).
+//! A figure may differ by one unit of its last digit (CPUs with and without AVX-512 differ
+//! there); counts, classes and reasons must be equal.
 //! After a change that is meant to move numbers, write the files again with
 //! `posture measure --json --threads 1 --model M INPUTS` from the repository root (inputs in the
 //! order of the file), dropping each record's `provenance`, and say why in the commit.
@@ -41,7 +43,9 @@ fn records_match_the_stored_ones(model: &str) {
     for (got, want) in got.iter_mut().zip(&want) {
         assert!(got["provenance"].is_object(), "{got}");
         got.as_object_mut().unwrap().remove("provenance");
-        assert_eq!(got, want, "{} differs from its stored record", want["input"]);
+        if let Some(difference) = json_differs_beyond_last_digit(got, want) {
+            panic!("{} differs from its stored record: {difference}", want["input"]);
+        }
     }
 }
 

@@ -200,3 +200,29 @@ pub fn clip_of_renders(dir: &Path, name: &str, parts: &[(&str, u32)]) -> PathBuf
     );
     clip
 }
+
+/// Where `got` differs from the stored `want` by more than one unit of the last digit `want`
+/// prints (`None` when they agree). ONNX Runtime picks its kernels by CPU (AVX2, AVX-512), so
+/// a figure rounded to 0.1 may flip its last digit between machines; strings, booleans, nulls,
+/// whole numbers (counts) and the shape of the record must be equal.
+pub fn json_differs_beyond_last_digit(got: &serde_json::Value, want: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (got, want) {
+        (Value::Number(g), Value::Number(w)) if w.is_f64() => {
+            let (g, w_text) = (g.as_f64().unwrap_or(f64::NAN), w.to_string());
+            let decimals = w_text.split_once('.').map_or(0, |(_, d)| d.len()) as i32;
+            let tolerance = 1.000_001 * 10f64.powi(-decimals);
+            ((g - w.as_f64().unwrap()).abs() > tolerance).then(|| format!("{g} against {w_text}"))
+        }
+        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => g
+            .iter()
+            .zip(w)
+            .enumerate()
+            .find_map(|(i, (g, w))| json_differs_beyond_last_digit(g, w).map(|d| format!("[{i}]: {d}"))),
+        (Value::Object(g), Value::Object(w)) if g.len() == w.len() => w.iter().find_map(|(k, w)| match g.get(k) {
+            Some(g) => json_differs_beyond_last_digit(g, w).map(|d| format!("{k}: {d}")),
+            None => Some(format!("{k} missing")),
+        }),
+        _ => (got != want).then(|| format!("{got} against {want}")),
+    }
+}
