@@ -139,12 +139,27 @@ fn interrupted(args: &[&str], signal: &str, after: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// The walking clip played 8 times over (1840 frames): far more work than the 3 s before the
+/// signal on any machine (the single clip takes 2.5 s on a fast one).
+const LONG_CLIP_FRAMES: u64 = 8 * 230;
+
+fn long_walk(dir: &Path) -> PathBuf {
+    let walk = dir.join("walk_x8.mp4");
+    let source = fixture("sports2d_walk.mp4");
+    ffmpeg(
+        &["-stream_loop", "7", "-i", source.to_str().unwrap(), "-c", "copy"],
+        &walk,
+    );
+    walk
+}
+
 fn interrupted_measure(signal: &str) -> (Output, Vec<Value>) {
-    let walk = fixture("sports2d_walk.mp4");
+    let dir = tempfile::tempdir().unwrap();
+    let walk = long_walk(dir.path());
     let photo = fixture("grace_hopper.jpg");
     let args = ["measure", "--json", walk.to_str().unwrap(), photo.to_str().unwrap()];
     // Long enough for the models to load (the run stops before an input it has not begun),
-    // short of the clip's 10-15 s of work.
+    // far short of the long clip's work.
     let out = interrupted(&args, signal, Duration::from_secs(3));
     let recs = records(&out);
     (out, recs)
@@ -156,10 +171,10 @@ fn ctrl_c_keeps_the_clip_in_progress_and_skips_the_rest() {
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert_eq!(recs.len(), 1, "the photo after the clip is skipped: {}", stderr(&out));
     let r = &recs[0];
-    assert!(r["input"].as_str().unwrap().ends_with("sports2d_walk.mp4"));
+    assert!(r["input"].as_str().unwrap().ends_with("walk_x8.mp4"));
     assert_eq!(r["interrupted"], true);
     let frames = r["quality"]["frames_total"].as_u64().unwrap();
-    assert!(frames < 230, "{frames} frames: not interrupted");
+    assert!(frames < LONG_CLIP_FRAMES, "{frames} frames: not interrupted");
     assert!(stderr(&out).contains("Ctrl-C"), "{}", stderr(&out));
 }
 
@@ -169,14 +184,14 @@ fn sigterm_keeps_the_clip_in_progress_and_skips_the_rest() {
     assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
     assert_eq!(recs.len(), 1, "{}", stderr(&out));
     assert_eq!(recs[0]["interrupted"], true);
-    assert!(recs[0]["quality"]["frames_total"].as_u64().unwrap() < 230);
+    assert!(recs[0]["quality"]["frames_total"].as_u64().unwrap() < LONG_CLIP_FRAMES);
 }
 
 #[test]
 fn interrupted_landmarks_keep_the_frames_written() {
     let dir = tempfile::tempdir().unwrap();
     let jsonl = dir.path().join("walk.jsonl");
-    let walk = fixture("sports2d_walk.mp4");
+    let walk = long_walk(dir.path());
     let args = ["landmarks", walk.to_str().unwrap(), "-o", jsonl.to_str().unwrap()];
     let out = interrupted(&args, "-INT", Duration::from_millis(2500));
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
@@ -186,15 +201,20 @@ fn interrupted_landmarks_keep_the_frames_written() {
         .skip(1) // the run's header
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["frame"].as_u64().unwrap())
         .collect();
-    assert!(!frames.is_empty() && frames.len() < 230, "{} frames", frames.len());
+    assert!(
+        !frames.is_empty() && (frames.len() as u64) < LONG_CLIP_FRAMES,
+        "{} frames",
+        frames.len()
+    );
     assert_eq!(frames, (0..frames.len() as u64).collect::<Vec<_>>());
 }
 
 #[test]
 fn interrupted_calibration_writes_no_baseline() {
     let dir = tempfile::tempdir().unwrap();
+    let source_dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
-    let walk = fixture("sports2d_walk.mp4");
+    let walk = long_walk(source_dir.path());
     let args = ["calibrate", walk.to_str().unwrap(), "--out", baseline.to_str().unwrap()];
     let out = interrupted(&args, "-INT", Duration::from_secs(3));
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
