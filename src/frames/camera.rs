@@ -4,6 +4,7 @@
 //! a camera.
 
 use super::image_file::{MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
+use super::video::unwanted;
 use super::{Frame, FrameError, FrameSource};
 use nokhwa::pixel_format::RgbFormat;
 use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType};
@@ -150,8 +151,9 @@ const PREFERRED_FOURCC: [FrameFormat; 5] = [
 /// Consecutive capture failures after which the camera is taken as gone and the source ends.
 const MAX_CONSECUTIVE_ERRORS: u32 = 5;
 
-/// A live camera as a frame source. Frames are RGB; `index` counts delivered frames and
-/// `timestamp_ms` is milliseconds since the first frame, from a monotonic clock.
+/// A live camera as a frame source. Frames are RGB; `index` counts the frames the camera
+/// delivered (those skipped undecoded too) and `timestamp_ms` is milliseconds since the first
+/// frame, from a monotonic clock.
 pub struct CameraSource {
     camera: nokhwa::Camera,
     label: String,
@@ -159,6 +161,9 @@ pub struct CameraSource {
     index: u64,
     consecutive_errors: u32,
     format: (u32, u32, u32),
+    /// Frames timed before this are taken from the driver (so that the next one is fresh)
+    /// but not decoded ([`FrameSource::skip_before`]).
+    skip_before_ms: Option<f64>,
 }
 
 impl std::fmt::Debug for CameraSource {
@@ -231,6 +236,7 @@ impl CameraSource {
             index: 0,
             consecutive_errors: 0,
             format: chosen,
+            skip_before_ms: None,
         })
     }
 
@@ -239,13 +245,20 @@ impl CameraSource {
         self.format
     }
 
-    fn capture(&mut self) -> Result<image::RgbImage, FrameError> {
+    /// The next frame from the driver with its time since the first, decoded to RGB unless
+    /// it comes before the skip hint (`None` then: not wanted).
+    fn capture(&mut self) -> Result<(Option<image::RgbImage>, f64), FrameError> {
         let camera = &mut self.camera;
         let label = &self.label;
-        guarded(label, || {
-            camera.frame().and_then(|buffer| buffer.decode_image::<RgbFormat>())
-        })?
-        .map_err(|e| FrameError::Camera(format!("{label}: {e}")))
+        let buffer = guarded(label, || camera.frame())?.map_err(|e| FrameError::Camera(format!("{label}: {e}")))?;
+        let now = Instant::now();
+        let timestamp_ms = (now - *self.first_frame_at.get_or_insert(now)).as_secs_f64() * 1000.0;
+        if unwanted(timestamp_ms, self.skip_before_ms) {
+            return Ok((None, timestamp_ms));
+        }
+        let image = guarded(label, || buffer.decode_image::<RgbFormat>())?
+            .map_err(|e| FrameError::Camera(format!("{label}: {e}")))?;
+        Ok((Some(image), timestamp_ms))
     }
 }
 
@@ -255,27 +268,34 @@ impl FrameSource for CameraSource {
     }
 
     fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
-        if self.consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
-            return None;
-        }
-        match self.capture() {
-            Ok(image) => {
-                self.consecutive_errors = 0;
-                let now = Instant::now();
-                let first = *self.first_frame_at.get_or_insert(now);
-                let frame = Frame {
-                    image,
-                    index: self.index,
-                    timestamp_ms: (now - first).as_secs_f64() * 1000.0,
-                };
-                self.index += 1;
-                Some(Ok(frame))
+        loop {
+            if self.consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                return None;
             }
-            Err(e) => {
-                self.consecutive_errors += 1;
-                Some(Err(e))
+            let captured = self.capture();
+            let index = self.index;
+            match captured {
+                Ok((image, timestamp_ms)) => {
+                    self.consecutive_errors = 0;
+                    self.index += 1;
+                    if let Some(image) = image {
+                        return Some(Ok(Frame {
+                            image,
+                            index,
+                            timestamp_ms,
+                        }));
+                    }
+                }
+                Err(e) => {
+                    self.consecutive_errors += 1;
+                    return Some(Err(e));
+                }
             }
         }
+    }
+
+    fn skip_before(&mut self, t_ms: f64) {
+        self.skip_before_ms = Some(t_ms);
     }
 }
 

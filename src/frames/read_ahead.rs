@@ -106,8 +106,12 @@ impl ReadAhead {
 /// The decoding thread: every kept picture in order, converted unless a skip hint has been
 /// given, until the file ends or the consumer is gone.
 fn decode_ahead(mut source: VideoSource, skip: &SkipHint, results: &SyncSender<Result<Ahead, FrameError>>) {
-    while let Some(next) = source.decode_next() {
+    loop {
         let hint = skip.get();
+        if let Some(t_ms) = hint {
+            source.skip_before(t_ms);
+        }
+        let Some(next) = source.decode_next() else { return };
         let result = match next {
             Ok(decoded) if unwanted(decoded.timestamp_ms, hint) => continue,
             Ok(decoded) if hint.is_some() => Ok(Ahead::Picture(decoded)),

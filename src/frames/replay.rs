@@ -45,6 +45,8 @@ pub(crate) trait TimedSource {
     fn next_picture(&mut self) -> Option<Result<Self::Picture, FrameError>>;
     fn timestamp_ms(picture: &Self::Picture) -> f64;
     fn deliver(&mut self, picture: Self::Picture) -> Result<Frame, FrameError>;
+    /// Pictures before `t_ms` are not wanted: the source may skip them unread.
+    fn skip_before(&mut self, _t_ms: f64) {}
 }
 
 impl TimedSource for VideoSource {
@@ -60,6 +62,10 @@ impl TimedSource for VideoSource {
 
     fn deliver(&mut self, picture: Decoded) -> Result<Frame, FrameError> {
         self.convert(picture)
+    }
+
+    fn skip_before(&mut self, t_ms: f64) {
+        FrameSource::skip_before(self, t_ms);
     }
 }
 
@@ -208,6 +214,7 @@ impl FrameSource for ReplaySource {
 
     fn skip_before(&mut self, t_ms: f64) {
         self.pacer.skip_before_ms = Some(t_ms);
+        TimedSource::skip_before(&mut self.pacer.source, t_ms);
     }
 }
 

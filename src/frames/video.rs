@@ -160,8 +160,16 @@ pub struct VideoSource {
     stride: u64,
     /// Frames decoded so far (the index of the next decoded frame).
     decoded_count: u64,
-    /// Pictures timed before this are decoded but not converted ([`FrameSource::skip_before`]).
+    /// Pictures timed before this are not converted ([`FrameSource::skip_before`]), and not
+    /// even decoded where the codec allows ([`VideoSource::skips_packet`]).
     skip_before_ms: Option<f64>,
+    /// Every picture stands alone (MJPEG, raw video: what webcams deliver), so a packet that
+    /// is not wanted need not be decoded at all.
+    intra_only: bool,
+    /// Packets sent to the decoder whose pictures have not come out yet.
+    in_flight: u64,
+    /// Pictures skipped without decoding.
+    skipped_undecoded: u64,
     /// Packets read from the file (all streams), for error messages.
     packets_read: u64,
     feed: Feed,
@@ -195,6 +203,7 @@ impl std::fmt::Debug for VideoSource {
             .field("declared_frames", &self.declared_frames)
             .field("stride", &self.stride)
             .field("decoded_count", &self.decoded_count)
+            .field("skipped_undecoded", &self.skipped_undecoded)
             .finish_non_exhaustive()
     }
 }
@@ -272,6 +281,7 @@ impl VideoSource {
             });
         }
 
+        let intra_only = is_intra_only(codec_id);
         let mut context =
             ffmpeg::codec::context::Context::from_parameters(parameters).map_err(|e| FrameError::Corrupt {
                 path: path.to_owned(),
@@ -315,6 +325,9 @@ impl VideoSource {
             stride: u64::from(options.stride.max(1)),
             decoded_count: 0,
             skip_before_ms: None,
+            intra_only,
+            in_flight: 0,
+            skipped_undecoded: 0,
             packets_read: 0,
             feed: Feed::Packets,
             primed: None,
@@ -480,9 +493,16 @@ impl VideoSource {
                 match packet.read(&mut self.input) {
                     Ok(()) => {
                         self.packets_read += 1;
-                        if packet.stream() == self.stream_index {
-                            break packet;
+                        if packet.stream() != self.stream_index {
+                            continue;
                         }
+                        if self.skips_packet(&packet) {
+                            // Its picture would have had this index.
+                            self.decoded_count += 1;
+                            self.skipped_undecoded += 1;
+                            continue;
+                        }
+                        break packet;
                     }
                     // A clean end, or a read error (a file cut short): either way no more
                     // packets; a missing tail is reported at the end by comparing frame counts.
@@ -496,7 +516,10 @@ impl VideoSource {
             },
         };
         match self.decoder.send_packet(&packet) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.in_flight += 1;
+                Ok(())
+            }
             // The decoder wants its frames taken first (the caller's receive does that):
             // keep the packet to send again.
             Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::error::EAGAIN => {
@@ -510,8 +533,23 @@ impl VideoSource {
         }
     }
 
+    /// Whether `packet` can be dropped undecoded: its picture comes before the skip hint, it
+    /// stands alone, and no earlier picture is still inside the decoder (so the count of
+    /// pictures, which gives each its index, stays exact).
+    fn skips_packet(&self, packet: &ffmpeg::Packet) -> bool {
+        if !self.intra_only || self.in_flight > 0 {
+            return false;
+        }
+        let (Some(pts), Some(start)) = (packet.pts(), self.start_ts) else {
+            return false;
+        };
+        let t_ms = (pts - start) as f64 * f64::from(self.time_base) * 1000.0;
+        unwanted(t_ms, self.skip_before_ms)
+    }
+
     /// Give a fresh picture its index and timestamp.
     fn stamp(&mut self, picture: frame::Video) -> Decoded {
+        self.in_flight = self.in_flight.saturating_sub(1);
         let index = self.decoded_count;
         self.decoded_count += 1;
         let timestamp_ms = match picture.timestamp() {
@@ -637,6 +675,14 @@ impl FrameSource for VideoSource {
     fn skip_before(&mut self, t_ms: f64) {
         self.skip_before_ms = Some(t_ms);
     }
+}
+
+/// Whether every picture of the codec is coded on its own (FFmpeg's codec descriptor).
+fn is_intra_only(codec_id: ffmpeg::codec::Id) -> bool {
+    // SAFETY: avcodec_descriptor_get takes any id and returns a static descriptor or null.
+    let descriptor = unsafe { ffmpeg::ffi::avcodec_descriptor_get(codec_id.into()) };
+    // SAFETY: non-null descriptors are static and valid for the life of the process.
+    !descriptor.is_null() && unsafe { (*descriptor).props } & ffmpeg::ffi::AV_CODEC_PROP_INTRA_ONLY != 0
 }
 
 /// Whether a picture at `t_ms` comes before a [`FrameSource::skip_before`] hint (1 ms early
@@ -878,7 +924,7 @@ fn codec_name(id: ffmpeg::codec::Id) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::frames::{open_file, OpenOptions};
+    use crate::frames::{open_file, Clock, OpenOptions, ReadAhead, ReplaySource};
     use std::process::Command;
 
     pub(crate) fn fixture(name: &str) -> PathBuf {
@@ -1127,6 +1173,75 @@ pub(crate) mod tests {
         }
         // Stride 0 is taken as 1.
         assert_eq!(all_frames(&mut open("webcam_face.mp4", 0)).len(), 72);
+    }
+
+    /// The frames a consumer keeps that asks, after each, for nothing sooner than `interval_ms`
+    /// later (as the live check's sampler does).
+    fn sampled(src: &mut dyn FrameSource, interval_ms: f64) -> Vec<Frame> {
+        let mut kept = Vec::new();
+        while let Some(frame) = src.next_frame() {
+            let frame = frame.unwrap_or_else(|e| panic!("{e}"));
+            src.skip_before(frame.timestamp_ms + interval_ms);
+            kept.push(frame);
+        }
+        kept
+    }
+
+    #[test]
+    fn standalone_pictures_not_wanted_are_not_decoded_and_the_rest_are_unchanged() {
+        // MJPEG, as webcams deliver it: every picture stands alone, so those before the next
+        // wanted time are dropped as packets. H.264 pictures depend on each other: all decoded.
+        let dir = tempfile::tempdir().unwrap();
+        for (codec, pix_fmt, ext, skips) in [("mjpeg", "yuvj422p", "mkv", true), ("libx264", "yuv420p", "mp4", false)] {
+            let path = dir.path().join(format!("desk.{ext}"));
+            ffmpeg(
+                &[
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    "testsrc2=size=320x240:rate=30:duration=2",
+                    "-pix_fmt",
+                    pix_fmt,
+                    "-c:v",
+                    codec,
+                ],
+                &path,
+            );
+            let options = VideoOptions::default();
+            let full = all_frames(&mut VideoSource::open(&path, &options).unwrap());
+            assert_eq!(full.len(), 60);
+            let mut direct = VideoSource::open(&path, &options).unwrap();
+            let through_thread = sampled(
+                &mut ReadAhead::start(VideoSource::open(&path, &options).unwrap()).unwrap(),
+                250.0,
+            );
+            let replayed = sampled(
+                &mut ReplaySource::with_clock(VideoSource::open(&path, &options).unwrap(), Box::new(NoWait)),
+                250.0,
+            );
+            let kept = sampled(&mut direct, 250.0);
+            assert_eq!(direct.skipped_undecoded > 0, skips, "{codec}: {direct:?}");
+            for frames in [&kept, &through_thread, &replayed] {
+                // 2 s, one frame each 250 ms.
+                let indices: Vec<u64> = frames.iter().map(|f| f.index).collect();
+                assert_eq!(indices, (0..60).step_by(8).collect::<Vec<_>>(), "{codec}");
+                for f in frames {
+                    let g = &full[f.index as usize];
+                    assert_eq!(f.timestamp_ms, g.timestamp_ms, "{codec}");
+                    assert!(f.image == g.image, "{codec}: frame {} differs", f.index);
+                }
+            }
+        }
+    }
+
+    /// A replay clock that never waits: frames come as fast as they are asked for, in order.
+    struct NoWait;
+
+    impl Clock for NoWait {
+        fn now(&self) -> std::time::Duration {
+            std::time::Duration::ZERO
+        }
+        fn sleep(&self, _: std::time::Duration) {}
     }
 
     #[test]
