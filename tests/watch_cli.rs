@@ -206,3 +206,39 @@ fn watch_refuses_what_it_cannot_do_in_one_line() {
     let err = stderr(&out);
     assert!(err.contains("missing.mp4") && err.lines().count() == 1, "{err}");
 }
+
+#[test]
+fn a_person_sitting_still_is_looked_at_half_as_often_once_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Upright for 60 s: 5 s of baseline, then nothing changes.
+    let clip = clip_of_renders(dir.path(), "still.mkv", &[("s453", 60)]);
+    let log = dir.path().join("events.jsonl");
+    let out = posture(&[
+        "watch",
+        clip.to_str().unwrap(),
+        "--fast",
+        "--calibrate",
+        "5",
+        "--events",
+        log.to_str().unwrap(),
+        "--no-log",
+        "--no-notify",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stderr(&out);
+    let analysed: usize = text
+        .split(" frame(s) analysed")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no frame count in {text}"));
+    // 4 fps while the baseline is recorded and for the 10 s it takes to call the level steady
+    // (15 s, 60 frames), then 2 fps (45 s, 90 frames): about 150, against 240 at 4 fps.
+    assert!((140..=160).contains(&analysed), "{analysed} frames: {text}");
+    // Still a status at least once a second, and never an alert.
+    let events = events(&log);
+    let status = times_of(&events, "status");
+    assert!(status.windows(2).all(|w| w[1] - w[0] <= 1.0 + 1e-9), "{status:?}");
+    assert!(*status.last().unwrap() >= 59.0, "{status:?}");
+    assert!(times_of(&events, "alert_start").is_empty(), "{events:?}");
+}

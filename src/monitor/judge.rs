@@ -36,6 +36,14 @@ impl Default for JudgeSettings {
     }
 }
 
+impl JudgeSettings {
+    /// The lowest analysis rate that keeps the window filled: twice the readings it needs, so
+    /// that a few frames without a reading still leave a level.
+    pub fn min_steady_fps(&self) -> f64 {
+        2.0 * self.min_readings as f64 / self.window_s
+    }
+}
+
 /// What one analysed frame and its window say.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Reading {

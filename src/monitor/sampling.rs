@@ -1,18 +1,70 @@
 //! Which frames to analyse: a few a second is enough for a posture held for tens of seconds,
 //! and costs a small share of one core. The rate rises while an alert is pending (to confirm or
-//! clear it sooner) and falls while nobody is there.
+//! clear it sooner), halves while nothing changes (the same level for [`STEADY_AFTER_S`]) and
+//! falls further while nobody is there.
 
-use super::policy::State;
+use super::policy::{Level, State};
 use crate::frames::{Frame, FrameError, FrameSource};
 use std::cell::Cell;
 use std::rc::Rc;
 
-/// Frames a second to analyse in `state`, given the normal rate.
-pub fn rate_fps(state: State, normal_fps: f64) -> f64 {
-    match state {
-        State::Pending => normal_fps * 2.0,
-        State::Away | State::Snoozed => (normal_fps / 4.0).max(0.5),
-        State::Ok | State::Alerting | State::Paused => normal_fps,
+/// The level the alert policy hears, unchanged this long, is "nothing changes". Long against
+/// the judge's window (a few seconds), so that a level that flickers keeps the full rate.
+pub const STEADY_AFTER_S: f64 = 10.0;
+
+/// The rates frames are analysed at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// While nothing is pending.
+    pub normal_fps: f64,
+    /// While nothing changes: half the normal rate, but never below the rate that keeps the
+    /// judge's window filled, nor above the normal rate.
+    pub steady_fps: f64,
+}
+
+impl Rates {
+    /// `min_steady_fps`: the lowest rate at which the judge still has enough readings.
+    pub fn new(normal_fps: f64, min_steady_fps: f64) -> Rates {
+        Rates {
+            normal_fps,
+            steady_fps: (normal_fps / 2.0).max(min_steady_fps).min(normal_fps),
+        }
+    }
+
+    /// Frames a second to analyse in `state`; `steady`: nothing has changed for a while.
+    pub fn fps(&self, state: State, steady: bool) -> f64 {
+        match state {
+            State::Pending => self.normal_fps * 2.0,
+            State::Away | State::Snoozed => (self.normal_fps / 4.0).max(0.5),
+            State::Ok if steady => self.steady_fps,
+            State::Ok | State::Alerting | State::Paused => self.normal_fps,
+        }
+    }
+}
+
+/// How long the level has stayed the same (no level, for a frame without a reading, is a
+/// level of its own).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Steadiness {
+    /// The current level and the time it began.
+    current: Option<(Option<Level>, f64)>,
+}
+
+impl Steadiness {
+    pub fn observe(&mut self, t_s: f64, level: Option<Level>) {
+        if self.current.is_none_or(|(current, _)| current != level) {
+            self.current = Some((level, t_s));
+        }
+    }
+
+    /// Start over (a recalibration, the camera reopened).
+    pub fn reset(&mut self) {
+        self.current = None;
+    }
+
+    /// The level has held for [`STEADY_AFTER_S`] by `t_s`.
+    pub fn is_steady(&self, t_s: f64) -> bool {
+        self.current.is_some_and(|(_, since)| t_s - since >= STEADY_AFTER_S)
     }
 }
 
@@ -109,9 +161,39 @@ mod tests {
 
     #[test]
     fn pending_looks_more_often_and_away_less() {
-        assert_eq!(rate_fps(State::Ok, 4.0), 4.0);
-        assert_eq!(rate_fps(State::Pending, 4.0), 8.0);
-        assert_eq!(rate_fps(State::Away, 4.0), 1.0);
-        assert_eq!(rate_fps(State::Away, 1.0), 0.5);
+        let rates = Rates::new(4.0, 2.0);
+        assert_eq!(rates.fps(State::Ok, false), 4.0);
+        assert_eq!(rates.fps(State::Pending, false), 8.0);
+        assert_eq!(rates.fps(State::Pending, true), 8.0);
+        assert_eq!(rates.fps(State::Away, false), 1.0);
+        assert_eq!(Rates::new(1.0, 2.0).fps(State::Away, false), 0.5);
+    }
+
+    #[test]
+    fn a_steady_level_halves_the_rate_but_keeps_the_judge_window_filled() {
+        assert_eq!(Rates::new(4.0, 2.0).fps(State::Ok, true), 2.0);
+        assert_eq!(Rates::new(8.0, 2.0).fps(State::Ok, true), 4.0);
+        assert_eq!(Rates::new(3.0, 2.0).fps(State::Ok, true), 2.0);
+        // Never above the rate asked for.
+        assert_eq!(Rates::new(1.0, 2.0).fps(State::Ok, true), 1.0);
+        // An alert running is watched at the full rate, to see it end.
+        assert_eq!(Rates::new(4.0, 2.0).fps(State::Alerting, true), 4.0);
+    }
+
+    #[test]
+    fn the_same_level_for_ten_seconds_is_steady_and_any_change_starts_over() {
+        let mut steadiness = Steadiness::default();
+        assert!(!steadiness.is_steady(0.0));
+        for i in 0..=40 {
+            steadiness.observe(i as f64 * 0.25, Some(Level::Good));
+        }
+        assert!(steadiness.is_steady(10.0));
+        steadiness.observe(10.25, None);
+        assert!(!steadiness.is_steady(10.25));
+        assert!(!steadiness.is_steady(20.0));
+        steadiness.observe(20.25, None);
+        assert!(steadiness.is_steady(20.25));
+        steadiness.reset();
+        assert!(!steadiness.is_steady(30.0));
     }
 }

@@ -2,7 +2,7 @@
 
 use super::judge::{Judge, JudgeSettings, Reading};
 use super::policy::{AlertPolicy, Change, EndReason, Level, PolicySettings, State};
-use super::sampling::{rate_fps, Sampled};
+use super::sampling::{Rates, Sampled, Steadiness};
 use super::source::{self, Idle, Opener, PassEnd, Passes, SourceEvent};
 use crate::assess::baseline::Baseline;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
@@ -208,6 +208,8 @@ struct Core<'a> {
     last_view: View,
     /// Frames a second the sampler passes on, set from the state after each frame.
     fps: Rc<Cell<f64>>,
+    rates: Rates,
+    steadiness: Steadiness,
     quit: bool,
     emit: &'a mut dyn FnMut(&EventRecord),
     commands: &'a mut dyn FnMut(f64) -> Vec<Command>,
@@ -277,14 +279,20 @@ impl Core<'_> {
         self.emit_changes(t_s, changes);
         self.last_view = reading.view;
         self.status(t_s, Some(&reading));
-        self.fps.set(rate_fps(self.policy.state(), self.settings.fps));
+        self.steadiness.observe(t_s, reading.level);
+        // A baseline being recorded takes every frame it can get.
+        let steady = self.recorder.is_none() && self.steadiness.is_steady(t_s);
+        self.fps.set(self.rates.fps(self.policy.state(), steady));
     }
 
-    /// A status event if the state changed or a second passed; `None`: no frame (the camera
-    /// is closed).
+    /// A status event if the state changed, or if the next frame may come more than
+    /// [`STATUS_EVERY_S`] after the last status; `None`: no frame (the camera is closed, and
+    /// this is asked a few times a second).
     fn status(&mut self, t_s: f64, reading: Option<&Reading>) {
         let state = self.policy.state();
-        if state == self.last_state && self.last_status_s.is_some_and(|last| t_s - last < STATUS_EVERY_S) {
+        let next_frame_in_s = if reading.is_some() { 1.0 / self.fps.get() } else { 0.0 };
+        let due = |last: f64| t_s - last + next_frame_in_s > STATUS_EVERY_S;
+        if state == self.last_state && self.last_status_s.is_some_and(|last| !due(last)) {
             return;
         }
         let body = match reading {
@@ -327,6 +335,8 @@ impl Passes for Loop<'_> {
 
     fn pass(&mut self, source: Box<dyn FrameSource>) -> Result<PassEnd, InputError> {
         let core = &mut self.core;
+        // A camera reopened shows a scene that may have changed: look at the full rate first.
+        core.steadiness.reset();
         let sampled = Sampled::new(source, Rc::clone(&core.fps));
         let (user_stop, is_camera) = (self.stop, self.is_camera);
         let quit = Cell::new(false);
@@ -430,6 +440,8 @@ pub fn watch(
         last_state,
         last_view: View::None,
         fps: Rc::new(Cell::new(settings.fps)),
+        rates: Rates::new(settings.fps, settings.judge.min_steady_fps()),
+        steadiness: Steadiness::default(),
         quit: false,
         emit: &mut emit,
         commands: &mut commands,
