@@ -12,6 +12,7 @@
 //! renders from [`FRONT_RULE_HELD_OUT_FROM`] on are held out from the front rule.
 
 use crate::assess::baseline::{front_comparison, FrontComparison};
+use crate::assess::stats::SplitMix64;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use crate::measures::geometry::{elevation_deg, Facing, PointPx};
 use crate::measures::neck::NeckBand;
@@ -19,7 +20,7 @@ use crate::measures::side::NearSide;
 use crate::measures::{
     judged_trunk_lean_deg, measure_frame, Correction, FrameMeasure, MeasureSettings, Reason, SideMeasures,
 };
-use crate::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions};
+use crate::pose::{index, LandmarkVariant, Pose, PoseModels, SessionOptions};
 use std::path::Path;
 
 /// Append one line (or an empty one) to the report.
@@ -39,6 +40,8 @@ struct Scene {
     view: String,
     fhp_level: String,
     look_down_deg: f64,
+    /// The head's true pitch (degrees down; looking ahead 0-9, the look-downs 15-37).
+    true_head_pitch_deg: f32,
     protraction: f64,
     yaw_deg: f32,
     height: String,
@@ -121,6 +124,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             view: str_of("view"),
             fhp_level: str_of("fhp_level"),
             look_down_deg: f("look_down_deg"),
+            true_head_pitch_deg: f("head_pitch_deg") as f32,
             protraction: f("protraction"),
             yaw_deg: f("camera_yaw_deg") as f32,
             height: str_of("camera_height"),
@@ -195,6 +199,29 @@ pub fn least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64
     Some((0..n).map(|i| m[i][n] / m[i][i]).collect())
 }
 
+/// `b[0] + b[1] x[0] + b[2] x[1] + ...`: a fit of [`least_squares`] applied to `x`.
+fn linear(b: &[f64], x: &[f64]) -> f64 {
+    b[0] + x.iter().zip(&b[1..]).map(|(x, b)| x * b).sum::<f64>()
+}
+
+/// Least squares of the truth on `rows` (as [`least_squares`]), stretched about the mean so that
+/// the predictions spread as much as the truth does: the offset, then one coefficient per term.
+fn stretched_least_squares<const K: usize>(rows: &[([f64; K], f64)]) -> Option<Vec<f64>> {
+    let b = least_squares(rows)?;
+    let predicted: Vec<f64> = rows.iter().map(|(x, _)| linear(&b, x)).collect();
+    let truth: Vec<f64> = rows.iter().map(|(_, t)| *t).collect();
+    let ((mean_p, sd_p), (mean_t, sd_t)) = (mean_sd(&predicted), mean_sd(&truth));
+    if sd_p <= 0.0 {
+        return None;
+    }
+    let stretch = sd_t / sd_p;
+    Some(
+        std::iter::once(mean_t + stretch * (b[0] - mean_p))
+            .chain(b[1..].iter().map(|b| stretch * b))
+            .collect(),
+    )
+}
+
 /// The calibration is least squares stretched to the truth's spread: the true angle is
 /// regressed on the raw angle and the camera-height term, and the fitted line (both terms) is
 /// then stretched about its mean so that the readings spread as much as the true angles do.
@@ -242,20 +269,13 @@ fn fit(o: &mut String, scenes: &[Scene]) -> Correction {
                 )
             })
             .collect();
-        let Some(b) = least_squares(&rows) else {
+        let Some(b) = stretched_least_squares(&rows) else {
             continue;
         };
-        let predicted: Vec<f64> = rows.iter().map(|(x, _)| b[0] + b[1] * x[0] + b[2] * x[1]).collect();
-        let truth: Vec<f64> = rows.iter().map(|(_, t)| *t).collect();
-        let ((mean_p, sd_p), (mean_t, sd_t)) = (mean_sd(&predicted), mean_sd(&truth));
-        if sd_p <= 0.0 {
-            continue;
-        }
-        let stretch = sd_t / sd_p;
         let fitted = Correction {
-            cva_offset_deg: (mean_t + stretch * (b[0] - mean_p)) as f32,
-            cva_slope: (stretch * b[1]) as f32,
-            cva_deg_per_far_shoulder_above: (stretch * b[2]) as f32,
+            cva_offset_deg: b[0] as f32,
+            cva_slope: b[1] as f32,
+            cva_deg_per_far_shoulder_above: b[2] as f32,
             ..*c
         };
         let err = mae(&train
@@ -520,31 +540,258 @@ fn looking_down_table(o: &mut String, scenes: &[Scene], c: Correction) {
             );
         }
     }
-    // Would a head-tilt term lower the error? Least squares of the error on the tilt, with the
-    // raw angle alongside so that the tilt's own share is seen.
-    let rows: Vec<([f64; 2], f64)> = training
+    looking_down_evidence(o, scenes, &training, c);
+}
+
+/// The head's pitch from a picture: the line from the camera-side outer eye corner to the
+/// camera-side mouth corner, above the horizontal towards the face (about -74 deg looking ahead;
+/// looking down turns it further down).
+fn eye_mouth_deg(s: &Scene, pose: &Pose) -> f64 {
+    let near = NearSide::of(s.facing);
+    let mouth = match s.facing {
+        Facing::Left => index::MOUTH_LEFT,
+        Facing::Right => index::MOUTH_RIGHT,
+    };
+    let at = |i: usize| PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px);
+    elevation_deg(at(near.eye_outer), at(mouth), s.facing, 0.0) as f64
+}
+
+/// Cross-validation folds over the training part: scene number mod 5.
+const FOLDS: u32 = 5;
+
+/// Each training reading's CVA error when the correction is re-fitted (stretched least squares,
+/// as [`fit`] does) with `terms` on the other folds.
+fn cross_validated_errors<const K: usize>(
+    training: &[(&Scene, SideMeasures)],
+    terms: impl Fn(&Scene, &SideMeasures) -> [f64; K],
+) -> Vec<f32> {
+    let rows: Vec<([f64; K], f64)> = training.iter().map(|(s, m)| (terms(s, m), s.true_cva as f64)).collect();
+    let mut errors = vec![f32::NAN; rows.len()];
+    for fold in 0..FOLDS {
+        let in_fold = |i: usize| training[i].0.number % FOLDS == fold;
+        let fit_rows: Vec<([f64; K], f64)> = (0..rows.len()).filter(|&i| !in_fold(i)).map(|i| rows[i]).collect();
+        let Some(b) = stretched_least_squares(&fit_rows) else {
+            continue;
+        };
+        for i in (0..rows.len()).filter(|&i| in_fold(i)) {
+            let (x, truth) = rows[i];
+            errors[i] = (linear(&b, &x) - truth) as f32;
+        }
+    }
+    errors
+}
+
+/// Least squares of the true head pitch on the eye-mouth line, the raw angle and the camera-height
+/// term: the pitch estimate a `looking_down` refusal would use. `[offset, coefficients...]`.
+fn pitch_estimator(rows: &[(&Scene, SideMeasures)]) -> Option<Vec<f64>> {
+    let fit_rows: Vec<([f64; 3], f64)> = rows
         .iter()
-        .map(|(s, m)| {
-            (
-                [m.head_tilt_deg as f64, m.cva_raw_deg as f64],
-                (m.cva_deg - s.true_cva) as f64,
-            )
-        })
+        .map(|(s, m)| (pitch_terms(s, pose_of(s), m), s.true_head_pitch_deg as f64))
         .collect();
-    if let Some(b) = least_squares(&rows) {
-        let before = mae(&training
-            .iter()
-            .map(|(s, m)| (m.cva_deg, s.true_cva))
-            .collect::<Vec<_>>());
-        let after = mae(&rows
-            .iter()
-            .map(|(x, e)| ((e - b[0] - b[1] * x[0] - b[2] * x[1]) as f32, 0.0))
-            .collect::<Vec<_>>());
-        say!(o,
-            "\nError on head tilt and raw angle (training): {:+.3} deg per degree of tilt; CVA MAE {before:.2} -> {after:.2} deg if subtracted (in-sample).",
-            b[1]
+    least_squares(&fit_rows)
+}
+
+fn pose_of(s: &Scene) -> &Pose {
+    s.pose.as_ref().expect("a reading has a pose")
+}
+
+fn pitch_terms(s: &Scene, pose: &Pose, m: &SideMeasures) -> [f64; 3] {
+    [
+        eye_mouth_deg(s, pose),
+        m.cva_raw_deg as f64,
+        m.far_shoulder_above_heads as f64,
+    ]
+}
+
+/// Landmark perturbations per reading for the refusal's robustness (as tests/perturbation.rs).
+const PERTURBATION_SEEDS: u64 = 6;
+/// How far the perturbation moves every landmark: this share of the region read.
+const PERTURBATION_SHARE: f32 = 0.005;
+
+/// What the training renders say about correcting or refusing a look-down: the correction
+/// re-fitted with a head-pitch term (cross-validated, with the true pitch as the ceiling no
+/// measurement can pass), and a refusal above an estimated pitch (its cost in readings, what it
+/// gains, and how many decisions sit near the threshold or flip when the landmarks move).
+fn looking_down_evidence(o: &mut String, scenes: &[Scene], training: &[(&Scene, SideMeasures)], c: Correction) {
+    let looking_down = |s: &Scene| s.look_down_deg > 0.0;
+    let mild = |s: &Scene| ["none", "mild"].contains(&s.fhp_level.as_str());
+    say!(o,
+        "\nA head-pitch term in the correction ({FOLDS}-fold cross-validation over the {} training readings within 10 deg, folds by scene number; \
+         each fold re-fits the correction with the term and reads the renders it did not see):\n",
+        training.len()
+    );
+    say!(o, "| term added | CVA MAE (deg) | bias looking down: none or mild, moderate or severe | bias looking ahead: none or mild, moderate or severe |");
+    say!(o, "|---|---|---|---|");
+    let base = |m: &SideMeasures| [m.cva_raw_deg as f64, m.far_shoulder_above_heads as f64];
+    let with = |m: &SideMeasures, x: f64| [m.cva_raw_deg as f64, m.far_shoulder_above_heads as f64, x];
+    let rows: [(&str, Vec<f32>); 5] = [
+        (
+            "none (the correction's own terms)",
+            cross_validated_errors(training, |_, m| base(m)),
+        ),
+        (
+            "the true head pitch (not measurable: the ceiling)",
+            cross_validated_errors(training, |s, m| with(m, s.true_head_pitch_deg as f64)),
+        ),
+        (
+            "looking down or not, from the truth (the ceiling of a step)",
+            cross_validated_errors(training, |s, m| with(m, f64::from(u8::from(looking_down(s))))),
+        ),
+        (
+            "measured head tilt (ear -> outer eye corner)",
+            cross_validated_errors(training, |_, m| with(m, m.head_tilt_deg as f64)),
+        ),
+        (
+            "outer eye corner -> mouth corner line",
+            cross_validated_errors(training, |s, m| with(m, eye_mouth_deg(s, pose_of(s)))),
+        ),
+    ];
+    for (name, errors) in &rows {
+        let bias = |keep: &dyn Fn(&Scene) -> bool| {
+            let e: Vec<f32> = training
+                .iter()
+                .zip(errors)
+                .filter(|((s, _), _)| keep(s))
+                .map(|(_, e)| *e)
+                .collect();
+            e.iter().sum::<f32>() / e.len().max(1) as f32
+        };
+        say!(
+            o,
+            "| {name} | {:.2} | {:+.1}, {:+.1} | {:+.1}, {:+.1} |",
+            errors.iter().map(|e| e.abs()).sum::<f32>() / errors.len().max(1) as f32,
+            bias(&|s| looking_down(s) && mild(s)),
+            bias(&|s| looking_down(s) && !mild(s)),
+            bias(&|s| !looking_down(s) && mild(s)),
+            bias(&|s| !looking_down(s) && !mild(s)),
         );
     }
+
+    // The refusal: a pitch estimate, cross-validated like the correction, against thresholds.
+    let mut estimate = vec![f64::NAN; training.len()];
+    for fold in 0..FOLDS {
+        let others: Vec<(&Scene, SideMeasures)> = training
+            .iter()
+            .filter(|(s, _)| s.number % FOLDS != fold)
+            .cloned()
+            .collect();
+        let Some(b) = pitch_estimator(&others) else { continue };
+        for (i, (s, m)) in training
+            .iter()
+            .enumerate()
+            .filter(|(_, (s, _))| s.number % FOLDS == fold)
+        {
+            estimate[i] = linear(&b, &pitch_terms(s, pose_of(s), m));
+        }
+    }
+    // How far the landmarks' perturbation moves the estimate (the estimator fitted on all of the
+    // training part; a moved still that no longer gives a reading is left out).
+    let Some(b_all) = pitch_estimator(training) else { return };
+    let settings = MeasureSettings {
+        correction: c,
+        ..Default::default()
+    };
+    let perturbed: Vec<Vec<f64>> = training
+        .iter()
+        .map(|(s, m)| {
+            let pose = pose_of(s);
+            let clean = linear(&b_all, &pitch_terms(s, pose, m));
+            let mut rng = SplitMix64(u64::from(s.number) ^ 0xD11);
+            (0..PERTURBATION_SEEDS)
+                .filter_map(|_| {
+                    let moved = perturb_landmarks(pose, PERTURBATION_SHARE, &mut rng);
+                    let m = measure_frame(Some(&moved), s.size, &settings).side.ok()?;
+                    Some(linear(&b_all, &pitch_terms(s, &moved, &m)) - clean)
+                })
+                .collect()
+        })
+        .collect();
+    let total = scenes
+        .iter()
+        .filter(|s| s.view == "side" && !s.held_out() && s.yaw_deg.abs() <= 10.0)
+        .count();
+    say!(o,
+        "\nA `looking_down` refusal above a head pitch estimated from the eye-mouth line, the raw angle and the camera-height term \
+         (least squares on the true pitch, cross-validated as above; {total} training renders within 10 deg, {} read today):\n",
+        training.len()
+    );
+    say!(o, "| refused above (deg) | read | CVA MAE of those read (deg) | refused: looking ahead, down 15, down 30 | of those refused, called wrongly (forward head or not, 50 deg) | estimates within 5 deg of the threshold | decisions that flip with the landmarks moved ±0.5% ({PERTURBATION_SEEDS} seeds) |");
+    say!(o, "|---|---|---|---|---|---|---|");
+    let forward = |v: f32| v < Thresholds::default().cva_forward_deg;
+    for threshold in [15.0, 20.0, 25.0] {
+        let refused = |i: usize| estimate[i] > threshold;
+        let kept: Vec<(f32, f32)> = (0..training.len())
+            .filter(|&i| !refused(i))
+            .map(|i| (training[i].1.cva_deg, training[i].0.true_cva))
+            .collect();
+        let count_refused = |look: f64| {
+            (0..training.len())
+                .filter(|&i| refused(i) && training[i].0.look_down_deg == look)
+                .count()
+        };
+        let refused_wrong = (0..training.len())
+            .filter(|&i| refused(i) && forward(training[i].1.cva_deg) != forward(training[i].0.true_cva))
+            .count();
+        let near = estimate.iter().filter(|e| (*e - threshold).abs() < 5.0).count();
+        let flips = (0..training.len())
+            .filter(|&i| {
+                let (s, m) = &training[i];
+                let clean = linear(&b_all, &pitch_terms(s, pose_of(s), m));
+                perturbed[i]
+                    .iter()
+                    .any(|d| (clean + d > threshold) != (clean > threshold))
+            })
+            .count();
+        say!(
+            o,
+            "| {threshold:.0} | {}/{total} ({:.0}%) | {:.2} | {}, {}, {} | {refused_wrong} of {} | {near} | {flips} |",
+            kept.len(),
+            100.0 * kept.len() as f32 / total.max(1) as f32,
+            mae(&kept),
+            count_refused(0.0),
+            count_refused(15.0),
+            count_refused(30.0),
+            training.len() - kept.len(),
+        );
+    }
+    let mut moves: Vec<f64> = perturbed
+        .iter()
+        .filter_map(|d| d.iter().map(|d| d.abs()).reduce(f64::max))
+        .collect();
+    moves.sort_by(f64::total_cmp);
+    if !moves.is_empty() {
+        let at = |q: f64| moves[((moves.len() - 1) as f64 * q).round() as usize];
+        say!(o,
+            "\nThe landmarks moved by up to ±0.5% of the region ({PERTURBATION_SEEDS} seeds) move that pitch estimate by up to {:.1} deg at the median \
+             over the training readings (90th percentile {:.1}, largest {:.1}).",
+            at(0.5),
+            at(0.9),
+            moves[moves.len() - 1]
+        );
+    }
+}
+
+/// Uniform in [-1, 1].
+fn signed_unit(rng: &mut SplitMix64) -> f32 {
+    (rng.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+}
+
+/// `pose` with every landmark moved by up to `share` of the ROI size in x and y (and the world
+/// landmarks by the same share of 2 m): far more than a change of CPU moves them, to show which
+/// decisions hang on a hair (tests/perturbation.rs).
+pub fn perturb_landmarks(pose: &Pose, share: f32, rng: &mut SplitMix64) -> Pose {
+    let mut p = pose.clone();
+    let px = share * p.roi.size_px;
+    for l in p.landmarks.iter_mut() {
+        l.x_px += px * signed_unit(rng);
+        l.y_px += px * signed_unit(rng);
+    }
+    for w in p.world_landmarks.iter_mut() {
+        w.x_m += share * 2.0 * signed_unit(rng);
+        w.y_m += share * 2.0 * signed_unit(rng);
+        w.z_m += share * 2.0 * signed_unit(rng);
+    }
+    p
 }
 
 fn validate(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {

@@ -16,11 +16,7 @@ use posture::frames::{Frame, FrameError, FrameSource};
 use posture::measures::{measure_frame, MeasureSettings};
 use posture::pipeline::{for_each_frame_of, InputError, PipelineSettings};
 use posture::pose::{LandmarkVariant, Pose, PoseModels, SessionOptions};
-
-/// Uniform in [-1, 1].
-fn signed_unit(rng: &mut Rng) -> f32 {
-    (rng.next_u64() >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-}
+use posture::validation::perturb_landmarks;
 
 /// One eighth of the bytes up by one level, one eighth down.
 fn add_pixel_noise(pixels: &mut [u8], rng: &mut Rng) {
@@ -35,23 +31,6 @@ fn add_pixel_noise(pixels: &mut [u8], rng: &mut Rng) {
             bits >>= 3;
         }
     }
-}
-
-/// Every landmark moved by up to `share` of the ROI size in x and y (and the world landmarks
-/// by the same share of 2 m).
-fn perturb_landmarks(pose: &Pose, share: f32, rng: &mut Rng) -> Pose {
-    let mut p = pose.clone();
-    let px = share * p.roi.size_px;
-    for l in p.landmarks.iter_mut() {
-        l.x_px += px * signed_unit(rng);
-        l.y_px += px * signed_unit(rng);
-    }
-    for w in p.world_landmarks.iter_mut() {
-        w.x_m += share * 2.0 * signed_unit(rng);
-        w.y_m += share * 2.0 * signed_unit(rng);
-        w.z_m += share * 2.0 * signed_unit(rng);
-    }
-    p
 }
 
 struct Input {
