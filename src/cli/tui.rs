@@ -373,15 +373,7 @@ mod tests {
     fn status(t_s: f64, level: Option<Level>, state: State) -> EventRecord {
         EventRecord {
             t_s,
-            body: EventBody::Status {
-                view: View::SideLeft,
-                cva_deg: Some(53.0),
-                forward_head: None,
-                looking_down: None,
-                reason: None,
-                level,
-                state,
-            },
+            body: EventBody::side_status(level, Some(53.0), state),
         }
     }
 

@@ -115,6 +115,22 @@ impl EventBody {
     }
 }
 
+#[cfg(test)]
+impl EventBody {
+    /// A side-view status with only what tests of the events' readers vary.
+    pub(crate) fn side_status(level: Option<Level>, cva_deg: Option<f32>, state: State) -> EventBody {
+        EventBody::Status {
+            view: View::SideLeft,
+            cva_deg,
+            forward_head: None,
+            looking_down: None,
+            reason: None,
+            level,
+            state,
+        }
+    }
+}
+
 /// What the user asks of a running watch (the status screen's keys), applied at the next
 /// analysed frame.
 #[derive(Debug, Clone, Copy, PartialEq)]

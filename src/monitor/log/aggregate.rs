@@ -263,20 +263,11 @@ impl Aggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::View;
 
     const START: f64 = 1_700_000_000.0;
 
     fn status(level: Option<Level>, cva_deg: Option<f32>, state: State) -> EventBody {
-        EventBody::Status {
-            view: View::SideLeft,
-            cva_deg,
-            forward_head: None,
-            looking_down: None,
-            reason: None,
-            level,
-            state,
-        }
+        EventBody::side_status(level, cva_deg, state)
     }
 
     /// Feed a status every `step_s` from `from_s` to before `to_s` (session seconds).

@@ -184,21 +184,12 @@ impl SessionLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measures::View;
     use crate::monitor::log::stats::stats;
     use crate::monitor::policy::{Level, State};
     use crate::monitor::watch::{AlertKind, EventBody};
 
     fn status(level: Option<Level>, cva_deg: Option<f32>, state: State) -> EventBody {
-        EventBody::Status {
-            view: View::SideLeft,
-            cva_deg,
-            forward_head: None,
-            looking_down: None,
-            reason: None,
-            level,
-            state,
-        }
+        EventBody::side_status(level, cva_deg, state)
     }
 
     #[test]
