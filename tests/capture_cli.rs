@@ -297,10 +297,6 @@ fn capture_refuses_what_it_cannot_do_in_one_line() {
             "--fast reads a file",
         ),
         (
-            vec!["capture", "camera:0", "--keep-video", "--out", out_arg],
-            "not supported for a camera",
-        ),
-        (
             vec!["capture", "missing.mp4", "--fast", "--out", out_arg],
             "missing.mp4",
         ),
@@ -349,4 +345,64 @@ fn ctrl_c_saves_what_was_captured_marked_incomplete() {
     assert_eq!(v["complete"], false);
     let reason = v["incomplete_reason"].as_str().unwrap();
     assert!(reason.contains("capture was stopped"), "{reason}");
+}
+
+/// The camera path of `--keep-video`, through the library: a clip delivered to the capture as
+/// a camera's frames are (a frame source it samples a few times a second), each analysed frame
+/// handed to the video kept for the visit. The video read back holds exactly those frames, at
+/// their size and times.
+#[test]
+fn a_cameras_kept_video_is_its_analysed_frames_at_their_times() {
+    use posture::capture::{capture, protocol::ProtocolSettings, CaptureSettings, KeptVideo, DEFAULT_FPS};
+    use posture::frames::{FrameSource, VideoOptions, VideoSource, VIDEO_EXTENSION};
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_of_renders(dir.path(), "home.mkv", &[(SIDE, 7), (FRONT, 8)]);
+    let settings = CaptureSettings {
+        pipeline: posture::pipeline::PipelineSettings {
+            decoder_threads: 1,
+            recount_every: 5,
+            ..Default::default()
+        },
+        measure: Default::default(),
+        thresholds: Default::default(),
+        protocol: ProtocolSettings {
+            hold_s: 5.0,
+            ..Default::default()
+        },
+        fps: DEFAULT_FPS,
+    };
+    let mut models = settings.pipeline.load_models().expect("models load");
+    let source = settings.pipeline.open_input(&clip).unwrap();
+    let (mut kept, mut times_ms) = (KeptVideo::default(), Vec::new());
+    let captured = capture(
+        source,
+        "camera",
+        &settings,
+        &mut models,
+        &|| false,
+        |_, _| {},
+        |frame| {
+            times_ms.push(frame.timestamp_ms);
+            kept.push(frame);
+        },
+    )
+    .unwrap();
+    assert!(captured.complete());
+    assert_eq!(times_ms.len() as u64, captured.frames_analysed);
+    // A few frames a second of a 5 fps clip: most of them, not every one.
+    assert!(times_ms.len() > 40, "{} frames analysed", times_ms.len());
+    let video = kept.finish().unwrap().expect("frames were kept");
+    let path = dir.path().join(format!("video.{VIDEO_EXTENSION}"));
+    std::fs::write(&path, &video).unwrap();
+    let mut back = VideoSource::open(&path, &VideoOptions::default()).unwrap();
+    let frames: Vec<_> = std::iter::from_fn(|| back.next_frame()).map(Result::unwrap).collect();
+    assert_eq!(frames.len(), times_ms.len());
+    for (frame, t) in frames.iter().zip(&times_ms) {
+        assert_eq!(frame.image.dimensions(), (640, 480));
+        assert!(
+            (frame.timestamp_ms - (t - times_ms[0])).abs() < 1.5,
+            "{} vs {t}",
+            frame.timestamp_ms
+        );
+    }
 }

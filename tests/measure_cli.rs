@@ -265,3 +265,103 @@ fn calibrate_refuses_unusable_input_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("not a posture baseline"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_baseline_of_another_person_or_camera_set_up_is_flagged_and_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let clip = fixture("webcam_face.mp4");
+    let out = posture(&["calibrate", clip.to_str().unwrap(), "--out", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let setup = &b["setup"];
+    assert_eq!(setup["source"]["kind"], "file", "{b}");
+    assert_eq!(
+        (setup["source"]["width"].as_u64(), setup["source"]["height"].as_u64()),
+        (Some(640), Some(360))
+    );
+    assert!(
+        setup["model"].as_str().unwrap().starts_with("pose_landmark_lite.onnx "),
+        "{b}"
+    );
+    assert!(setup["framing"]["head_length_frac"].as_f64().unwrap() > 0.05, "{b}");
+
+    // The same input: recorded alike, compared.
+    let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(recs[0]["baseline_mismatch"], serde_json::json!([]), "{}", recs[0]);
+    assert_eq!(recs[0]["classification"]["forward_head"], "normal");
+
+    // Another person in a photo of another size (this baseline once called her forward head):
+    // flagged, and neither the change nor a class is given.
+    let photo = fixture("grace_hopper.jpg");
+    let (out, recs) = measure(&[photo.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &recs[0];
+    let kinds: Vec<&str> = r["baseline_mismatch"]
+        .as_array()
+        .expect("a mismatch list")
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"resolution"), "{r}");
+    assert!(r["classification"]["forward_head"].is_null(), "{r}");
+    assert!(r["change_from_baseline"].is_null(), "{r}");
+    assert!(
+        stderr(&out)
+            .contains("recorded differently from the baseline (camera moved or changed: 512x600 instead of 640x360"),
+        "{}",
+        stderr(&out)
+    );
+    let text = posture(&[
+        "measure",
+        photo.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    let line = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        line.contains("warning: baseline not compared, recorded differently"),
+        "{line}"
+    );
+    assert!(!line.contains("forward head"), "{line}");
+
+    // The same person with the camera moved back (the picture the same size, the head half
+    // as large): the framing tells.
+    let moved = dir.path().join("moved_back.mkv");
+    ffmpeg(
+        &[
+            "-i",
+            clip.to_str().unwrap(),
+            "-vf",
+            "scale=320:180,pad=640:360:160:90",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "3",
+            "-pix_fmt",
+            "yuvj420p",
+        ],
+        &moved,
+    );
+    let (_, recs) = measure(&[moved.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);
+    let r = &recs[0];
+    assert_eq!(r["baseline_mismatch"][0]["kind"], "framing", "{r}");
+    assert!(
+        r["baseline_mismatch"][0]["head_size_ratio"].as_f64().unwrap() < 0.6,
+        "{r}"
+    );
+    assert!(r["classification"]["forward_head"].is_null(), "{r}");
+
+    // A baseline from before the set-up was recorded is still read and compared, with a warning
+    // that it cannot be checked.
+    let mut old = b.clone();
+    old.as_object_mut().unwrap().remove("setup");
+    let old_path = dir.path().join("old.json");
+    std::fs::write(&old_path, old.to_string()).unwrap();
+    let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", old_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(recs[0].get("baseline_mismatch").is_none(), "{}", recs[0]);
+    assert_eq!(recs[0]["classification"]["forward_head"], "normal");
+    assert!(stderr(&out).contains("records no camera set-up"), "{}", stderr(&out));
+}

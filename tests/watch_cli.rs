@@ -241,4 +241,31 @@ fn a_person_sitting_still_is_looked_at_half_as_often_once_nothing_changes() {
     assert!(status.windows(2).all(|w| w[1] - w[0] <= 1.0 + 1e-9), "{status:?}");
     assert!(*status.last().unwrap() >= 59.0, "{status:?}");
     assert!(times_of(&events, "alert_start").is_empty(), "{events:?}");
+
+fn a_baseline_given_from_another_set_up_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let face = fixture("webcam_face.mp4");
+    let out = posture(&["calibrate", face.to_str().unwrap(), "--out", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Its own clip: no warning; a clip of another size: a warning saying how it differs.
+    for (clip, warned) in [(face, false), (fixture("render_s030_sway.mp4"), true)] {
+        let out = posture(&[
+            "watch",
+            clip.to_str().unwrap(),
+            "--fast",
+            "--no-notify",
+            "--no-log",
+            "--no-tui",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert_eq!(
+            err.contains("the baseline was recorded differently (camera moved or changed: 624x464 instead of 640x360)"),
+            warned,
+            "{clip:?}: {err}"
+        );
+    }
 }

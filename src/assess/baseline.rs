@@ -7,6 +7,7 @@
 //! - front signals: the larger of 3 x the baseline's own frame-to-frame robust SD
 //!   (measurement.md section 4.4) and a floor per signal for baselines from a single photo.
 
+use super::recording::{differences, Recording, SetUpDifference};
 use super::summary::{Estimate, FrontSummary, SideSummary, Summary};
 use super::thresholds::{ForwardHead, Thresholds};
 use crate::measures::{FrontSignal, Measure, View};
@@ -30,6 +31,10 @@ pub struct Baseline {
     pub frames_used: usize,
     pub side: Option<SideBaseline>,
     pub front: Option<FrontSummary>,
+    /// How the baseline was recorded; absent from baselines of posture before 0.1.0's set-up
+    /// check (they are read, and compared without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setup: Option<Recording>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +76,31 @@ impl Baseline {
             frames_used: summary.frames_used,
             side,
             front: summary.front.clone(),
+            setup: None,
         })
+    }
+
+    /// How an input of `view`, recorded as `now`, differs from the baseline's set-up: a view
+    /// of another kind, and whatever [`differences`] finds when the baseline records its
+    /// set-up. `None`: not checked (a baseline without a set-up, of the input's kind of view);
+    /// empty: alike. An input with no side or front view has nothing to compare and differs
+    /// in nothing.
+    pub fn mismatch(&self, view: View, now: &Recording) -> Option<Vec<SetUpDifference>> {
+        let kind = |v: View| (v.is_side(), v == View::Front);
+        let comparable = view.is_side() || view == View::Front;
+        let mut found = Vec::new();
+        if comparable && kind(self.view) != kind(view) {
+            found.push(SetUpDifference::View {
+                from: self.view,
+                to: view,
+            });
+        }
+        match &self.setup {
+            Some(setup) => found.extend(differences(setup, now)),
+            None if found.is_empty() => return None,
+            None => {}
+        }
+        Some(found)
     }
 
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
@@ -331,6 +360,7 @@ mod tests {
                 head_tilt_deg: est(15.0, 1.0, Some((14.0, 16.0))),
             }),
             front: None,
+            setup: None,
         }
     }
 

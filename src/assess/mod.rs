@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod classify;
+pub mod recording;
 pub mod series;
 pub mod stats;
 pub mod summary;

@@ -15,7 +15,7 @@ pub mod keyframe;
 pub mod protocol;
 
 use crate::assess::{Thresholds, TimedMeasure, ViewChoice};
-use crate::frames::FrameSource;
+use crate::frames::{Frame, FrameSource, VideoWriteError, VideoWriter};
 use crate::measures::{measure_frame, FrontSignal, MeasureSettings, SideMeasures, View};
 use crate::monitor::sampling::Sampled;
 use crate::pipeline::{
@@ -164,6 +164,42 @@ pub enum CaptureError {
     Still { input: String },
 }
 
+/// A camera's analysed frames encoded as they come (`posture capture camera:N --keep-video`),
+/// in memory only, to go into the visit file. They, rather than every frame the camera gave,
+/// are the ones the numbers come from (each a row of `frames.csv`), at a sixth of the encoding
+/// cost and size; each keeps its time, so the video plays at the pace it was recorded. The
+/// first error ends the keeping.
+#[derive(Default)]
+pub struct KeptVideo {
+    writer: Option<VideoWriter>,
+    error: Option<VideoWriteError>,
+}
+
+impl KeptVideo {
+    pub fn push(&mut self, frame: &Frame) {
+        if self.error.is_some() {
+            return;
+        }
+        let writer = match self.writer.take() {
+            Some(w) => Ok(w),
+            None => VideoWriter::new(frame.image.dimensions()),
+        };
+        match writer.and_then(|mut w| w.push(&frame.image, frame.timestamp_ms).map(|()| w)) {
+            Ok(w) => self.writer = Some(w),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// The video ([`crate::frames::VIDEO_EXTENSION`]), `None` without frames, or the first error.
+    pub fn finish(self) -> Result<Option<Vec<u8>>, VideoWriteError> {
+        match (self.error, self.writer) {
+            (Some(e), _) => Err(e),
+            (None, Some(w)) => w.finish(),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
 /// One part's frames as they come: each with whether it was taken in the part's view.
 #[derive(Default)]
 struct PartFrames {
@@ -185,7 +221,8 @@ impl PartFrames {
 
 /// Run the protocol over `source` until it is done, the source ends or `stop` says so, telling
 /// `say` what to say (with the frame time in seconds), then judge each part. `provenance` gives
-/// the model and settings; each part's view is set in its copy.
+/// the model and settings; each part's view is set in its copy. `each_frame` sees every
+/// analysed frame as it comes (to keep a video of them).
 pub fn capture(
     source: Box<dyn FrameSource>,
     label: &str,
@@ -193,6 +230,7 @@ pub fn capture(
     models: &mut PoseModels,
     stop: &dyn Fn() -> bool,
     mut say: impl FnMut(f64, &Say),
+    mut each_frame: impl FnMut(&Frame),
 ) -> Result<Capture, CaptureError> {
     if source.is_still() {
         return Err(CaptureError::Still { input: label.into() });
@@ -218,6 +256,7 @@ pub fn capture(
         models,
         &stop_now,
         |frame, pose, _| {
+            each_frame(frame);
             let t_s = frame.timestamp_ms / 1000.0;
             let size = frame.image.dimensions();
             frame_size = size;
@@ -295,6 +334,7 @@ pub fn capture(
             seconds: (frames.last().expect("not empty").timed.timestamp_ms - frames[0].timed.timestamp_ms) / 1000.0,
             interrupted: outcome.end == PartEnd::Stopped,
             is_still: false,
+            frame_size,
         };
         let measured = Measured {
             frames,

@@ -1,7 +1,9 @@
 //! `posture calibrate`: a personal baseline from upright inputs, for `posture measure --baseline`.
 
 use super::measure::{measure_input, MeasureOptions};
-use crate::assess::{summarize, Baseline};
+use crate::assess::recording::{differences, model_id, Framing, Recording};
+use crate::assess::{assess_frames, Baseline};
+use crate::frames::SourceInfo;
 use crate::measures::View;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -34,6 +36,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut models = args.options.pipeline.load_models()?;
     let mut frames = Vec::new();
     let mut offset_ms = 0.0;
+    let mut source: Option<(SourceInfo, &PathBuf)> = None;
     for input in &args.inputs {
         let measured = measure_input(input, &args.options, &mut models);
         if super::interrupt::received().is_some() {
@@ -42,13 +45,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if let Some(e) = measured.error {
             anyhow::bail!("{e}; no baseline written");
         }
+        let this = SourceInfo::of(input, measured.stats.frame_size);
+        match &source {
+            None => source = Some((this, input)),
+            Some((first, first_input)) => {
+                let same = |s: &SourceInfo| Recording {
+                    source: s.clone(),
+                    model: None,
+                    framing: None,
+                };
+                if let Some(d) = differences(&same(first), &same(&this)).first() {
+                    anyhow::bail!(
+                        "no baseline written: {} was recorded differently from {} ({}); calibrate from one camera set-up",
+                        input.display(),
+                        first_input.display(),
+                        d.describe()
+                    );
+                }
+            }
+        }
         let mut input_frames: Vec<_> = measured.frames.iter().map(|f| f.timed).collect();
         let end = input_frames.last().map_or(0.0, |f| f.timestamp_ms);
         input_frames.iter_mut().for_each(|f| f.timestamp_ms += offset_ms);
         offset_ms += end + GAP_BETWEEN_INPUTS_MS;
         frames.extend(input_frames);
     }
-    let summary = summarize(&frames, args.options.view, &args.options.settings().thresholds);
+    let (summary, reasons) = assess_frames(&frames, args.options.view, &args.options.settings().thresholds);
     if matches!(summary.view, View::Oblique | View::None) {
         anyhow::bail!(
             "no baseline written: the person is not side-on or facing the camera ({} frame(s) seen)",
@@ -56,7 +78,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let inputs = args.inputs.iter().map(|i| i.display().to_string()).collect();
-    let baseline = Baseline::from_summary(&summary, inputs).map_err(|e| anyhow::anyhow!("{e}; no baseline written"))?;
+    let mut baseline =
+        Baseline::from_summary(&summary, inputs).map_err(|e| anyhow::anyhow!("{e}; no baseline written"))?;
+    // Where the person sat, over the frames the baseline is made of.
+    let used = frames.iter().zip(&reasons).filter(|(_, r)| r.is_none());
+    let (source, _) = source.expect("calibrate has at least one input");
+    let framing = Framing::of(used.filter_map(|(f, _)| f.measure.body), (source.width, source.height));
+    baseline.setup = Some(Recording {
+        source,
+        model: Some(model_id(models.variant.file_name(), models.landmarks.model().sha256())),
+        framing,
+    });
     let json = serde_json::to_string_pretty(&baseline)? + "\n";
     crate::output::write_replacing(&args.out, json.as_bytes())
         .with_context(|| format!("cannot write {}", args.out.display()))?;

@@ -3,10 +3,11 @@
 use super::pipeline::{stop_requested, PipelineArgs};
 use crate::assess::Thresholds;
 use crate::capture::protocol::{PartOutcome, ProtocolSettings, Say};
-use crate::capture::{self, Capture, CaptureSettings, CapturedPart, Part};
+use crate::capture::{self, Capture, CaptureSettings, CapturedPart, KeptVideo, Part};
+use crate::frames::VIDEO_EXTENSION;
 use crate::measures::MeasureSettings;
 use crate::output::measure::MeasureRecord;
-use crate::visit::{self, PartView, Protocol, SourceInfo, SourceKind, Visit, VisitFile, VisitPart, VISIT_SCHEMA};
+use crate::visit::{self, PartView, Protocol, SourceInfo, Visit, VisitFile, VisitPart, VisitVideo, VISIT_SCHEMA};
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,8 +24,9 @@ someone else in view, hold still) and the progress each second. A step that has 
 the visit is written to --out: one zip file with visit.json (the measurement of each part exactly as `posture \
 measure --json` gives it, quality, provenance, patient, date, camera), frames.csv (every analysed frame) and an \
 annotated key frame per part (the measured person's skeleton; the ear, C7 point and angle for the side). Frames are \
-kept in memory and never written anywhere else; the video goes in only with --keep-video (a file source; not yet \
-for a camera). A capture that could not collect enough usable frames says which quality gate failed most and what \
+kept in memory and never written anywhere else; the video goes in only with --keep-video: a video file as it is, \
+and for a camera the frames analysed (a few a second, the ones the numbers come from), each at its time, encoded \
+as MPEG-4 in video.mkv, in memory until it goes into the visit file. A capture that could not collect enough usable frames says which quality gate failed most and what \
 to change, and is saved all the same, marked incomplete.\n\nExit status: 0 complete; 1 incomplete (saved) or an \
 error; 130 after Ctrl-C (what was captured is saved, marked incomplete)."
 )]
@@ -38,7 +40,8 @@ pub struct Args {
     /// The patient's identifier, recorded in the visit (no names: an id the therapist gave).
     #[arg(long, value_name = "ID", value_parser = parse_patient)]
     patient: Option<String>,
-    /// Store the video in the visit too (a file source only; by default frames are never stored).
+    /// Store the video in the visit too (a camera: its analysed frames; by default frames are
+    /// never stored).
     #[arg(long)]
     keep_video: bool,
     /// Read a file as fast as possible, its timestamps as the clock (for tests and replays).
@@ -83,12 +86,9 @@ fn parse_patient(s: &str) -> Result<String, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let is_camera = args.source.to_str().is_some_and(|s| s.starts_with("camera:"));
+    let is_camera = crate::frames::is_camera(&args.source);
     if args.fast && is_camera {
         anyhow::bail!("--fast reads a file as fast as possible; a camera runs in real time");
-    }
-    if args.keep_video && is_camera {
-        anyhow::bail!("--keep-video is not supported for a camera yet (it is for a video file); leave it out");
     }
     super::refuse_output_over_input(&args.out, [args.source.as_path()])?;
     crate::output::check_writable(&args.out)
@@ -120,16 +120,45 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "posture: guided capture: two steps of about {:.0} s each; follow the lines below (Ctrl-C stops and saves what was captured)",
         args.seconds
     );
-    let captured = capture::capture(source, &label, &settings, &mut models, &stop_requested, |_, said| {
-        if let Some(line) = terminal_line(said, args.seconds) {
-            eprintln!("posture: {line}");
+    // A camera's video is its analysed frames, encoded as they come; a file is kept as it is.
+    let mut kept = KeptVideo::default();
+    let keep_frames = args.keep_video && is_camera;
+    let captured = capture::capture(
+        source,
+        &label,
+        &settings,
+        &mut models,
+        &stop_requested,
+        |_, said| {
+            if let Some(line) = terminal_line(said, args.seconds) {
+                eprintln!("posture: {line}");
+            }
+        },
+        |frame| {
+            if keep_frames {
+                kept.push(frame);
+            }
+        },
+    )?;
+    let video = if keep_frames {
+        match kept.finish() {
+            Ok(bytes) => bytes.map(|bytes| VisitVideo::Encoded {
+                extension: VIDEO_EXTENSION,
+                bytes,
+            }),
+            Err(e) => {
+                eprintln!("posture: warning: the video could not be kept ({e}); the visit is saved without it");
+                None
+            }
         }
-    })?;
+    } else {
+        args.keep_video.then(|| VisitVideo::File(args.source.clone()))
+    };
     if let Some(e) = &captured.error {
         eprintln!("posture: error: {e} (the frames before it are kept)");
     }
     print_results(&captured, &settings.thresholds, args.seconds);
-    save_visit(&args, is_camera, &captured, recorded_at, &settings.thresholds)?;
+    save_visit(&args, video, &captured, recorded_at, &settings.thresholds)?;
     Ok(if captured.complete() {
         ExitCode::SUCCESS
     } else {
@@ -245,31 +274,10 @@ fn part_view(part: Part) -> PartView {
     }
 }
 
-/// The source as the visit records it: `camera:N` or the file's name, and the picture size.
-fn source_info(source: &std::path::Path, is_camera: bool, (width, height): (u32, u32)) -> SourceInfo {
-    let name = if is_camera {
-        source.display().to_string()
-    } else {
-        source
-            .file_name()
-            .map_or_else(|| source.display().to_string(), |n| n.to_string_lossy().into_owned())
-    };
-    SourceInfo {
-        kind: if is_camera {
-            SourceKind::Camera
-        } else {
-            SourceKind::File
-        },
-        name,
-        width,
-        height,
-    }
-}
-
 /// Write the visit file: each part's record, frames and key frame; the video only if asked.
 fn save_visit(
     args: &Args,
-    is_camera: bool,
+    video: Option<VisitVideo>,
     captured: &Capture,
     recorded_at: std::time::SystemTime,
     thresholds: &Thresholds,
@@ -303,12 +311,12 @@ fn save_visit(
             protocol: Protocol::GuidedCapture,
             complete: captured.complete(),
             incomplete_reason: (!incomplete.is_empty()).then(|| incomplete.join("; ")),
-            source: source_info(&args.source, is_camera, captured.frame_size),
+            source: SourceInfo::of(&args.source, captured.frame_size),
             parts,
         },
         frames_csv: visit::frames_csv(&frames),
         keyframes,
-        video: args.keep_video.then(|| args.source.clone()),
+        video,
     };
     visit::write(&args.out, &file)?;
     eprintln!(

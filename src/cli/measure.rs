@@ -48,7 +48,8 @@ fn parse_max_yaw(s: &str) -> Result<f32, String> {
     after_help = "Each input (image, video, or camera:N) gets one result, even when it cannot be measured \
 (then the numbers are null and `reason` says why). With --json, one JSON object per input, a line each: input, view, \
 cva_deg, shoulder_angle_deg (null, shoulder_angle_reason says why), head_tilt_deg, classification, quality {frames_total, frames_used, reasons}, ci95, \
-change_from_baseline, interrupted, provenance, schema (posture-measure/1). Every field: README. Definitions, thresholds and the validation are in docs/measures.md. \
+change_from_baseline, baseline_mismatch (with a baseline: how the input was recorded differently from it; when it lists \
+anything nothing is compared), interrupted, provenance, schema (posture-measure/1). Every field: README. Definitions, thresholds and the validation are in docs/measures.md. \
 INPUT `-` reads a picture or video from standard input.\n\n\
 Ctrl-C or SIGTERM ends the input in progress with the frames measured so far (its result says interrupted) and \
 skips the rest; --duration ends each input after that much media time (a camera never ends by itself).\n\nExit status: \
@@ -59,7 +60,8 @@ pub struct Args {
     /// Images, videos, or camera:N.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
-    /// A baseline from `posture calibrate`, to report the change from it.
+    /// A baseline from `posture calibrate`, to report the change from it (when the input was
+    /// recorded in the baseline's set-up: `baseline_mismatch`).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// One JSON object per input instead of a line of text.
@@ -118,12 +120,24 @@ pub fn measure_input(input: &Path, options: &MeasureOptions, models: &mut PoseMo
     measured
 }
 
+/// Load a baseline, saying when it cannot be checked against the inputs' set-up.
+pub fn load_baseline(path: &Path) -> anyhow::Result<Baseline> {
+    let baseline = Baseline::load(path)?;
+    if baseline.setup.is_none() {
+        eprintln!(
+            "posture: warning: {}: the baseline records no camera set-up (an older posture made it), so a moved camera or another person cannot be told; record it again with `posture calibrate`",
+            path.display()
+        );
+    }
+    Ok(baseline)
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(output) = &args.output {
         let inputs = args.inputs.iter().chain(&args.baseline).map(PathBuf::as_path);
         super::refuse_output_over_input(output, inputs)?;
     }
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let stdin = super::stdin::spool(&args.inputs)?;
     let (mut models, pipeline, settings, provenance) = args.options.prepare()?;
     let analysis = Analysis {
@@ -153,6 +167,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             (Some(e), false) => eprintln!("posture: error: {}", stdin.relabel(&e.to_string())),
             (None, _) if result.nobody_in_view() => eprintln!("posture: {}: no person in view", result.input),
             (None, _) => {}
+        }
+        if let Some(m) = record.baseline_mismatch.as_ref().filter(|m| !m.is_empty()) {
+            let words: Vec<String> = m.iter().map(|d| d.describe()).collect();
+            eprintln!(
+                "posture: warning: {}: recorded differently from the baseline ({}); not compared with it",
+                result.input,
+                words.join("; ")
+            );
         }
         if record.error.is_some() {
             outcome.unreadable += 1;

@@ -2,7 +2,6 @@
 
 use super::measure::MeasureOptions;
 use super::pipeline::stop_requested;
-use crate::assess::baseline::Baseline;
 use crate::batch::{self, BatchSettings, Event, Shard};
 use crate::pipeline::Provenance;
 use anyhow::Context;
@@ -103,7 +102,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|p| std::fs::read(p).with_context(|| format!("cannot read {}", p.display())))
         .transpose()?;
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(super::measure::load_baseline)
+        .transpose()?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -2,9 +2,9 @@
 
 use super::pipeline::{stop_requested, PipelineArgs};
 use super::tui::Screen;
-use crate::assess::baseline::Baseline;
+use crate::assess::recording::{differences, model_id, Recording};
 use crate::assess::Thresholds;
-use crate::frames::{Frame, FrameError, FrameSource, SystemClock};
+use crate::frames::{Frame, FrameError, FrameSource, SourceInfo, SystemClock};
 use crate::measures::MeasureSettings;
 use crate::monitor::log::{self, SessionClock, SessionLog};
 use crate::monitor::notify::{choose_sink_here, Notifier};
@@ -93,14 +93,18 @@ fn parse_fps(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let is_camera = args.source.to_str().is_some_and(|s| s.starts_with("camera:"));
+    let is_camera = crate::frames::is_camera(&args.source);
     if args.fast && is_camera {
         anyhow::bail!("--fast reads a file as fast as possible; a camera runs in real time");
     }
     if let Some(events) = args.events.as_ref().filter(|e| e.as_os_str() != "-") {
         super::refuse_output_over_input(events, [args.source.as_path()])?;
     }
-    let given = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let given = args
+        .baseline
+        .as_deref()
+        .map(super::measure::load_baseline)
+        .transpose()?;
     let mut pipeline = args.pipeline.settings();
     // A few frames a second need no second thread: one of each kind costs less CPU in all.
     pipeline.threads = args.pipeline.threads.unwrap_or(1) as usize;
@@ -137,11 +141,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .ok()
         .map(|dir| profile::profile_path(&dir, &profile::profile_key(&profile_label, is_camera, size)));
     let mut notes = Vec::new();
+    if let Some(setup) = given.as_ref().and_then(|b| b.setup.as_ref()) {
+        let here = Recording {
+            source: SourceInfo::of(&args.source, size),
+            model: Some(model_id(models.variant.file_name(), models.landmarks.model().sha256())),
+            framing: None,
+        };
+        let found: Vec<String> = differences(setup, &here).iter().map(|d| d.describe()).collect();
+        if !found.is_empty() {
+            notes.push(format!(
+                "warning: the baseline was recorded differently ({}): its comparisons may not hold; record one here with --calibrate",
+                found.join("; ")
+            ));
+        }
+    }
     let calibration = match (given, args.calibrate) {
-        (Some(baseline), _) => Calibration::Given(baseline),
+        (Some(baseline), _) => Calibration::Given(Box::new(baseline)),
         (None, Some(seconds)) => Calibration::Record { seconds },
         (None, None) => match profile_path.as_deref().map(profile::load) {
-            Some(Ok(Some(baseline))) => Calibration::Given(baseline),
+            Some(Ok(Some(baseline))) => Calibration::Given(Box::new(baseline)),
             Some(Err(e)) => {
                 notes.push(format!("warning: {e}; recording a new one"));
                 Calibration::Record {

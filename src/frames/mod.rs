@@ -9,6 +9,7 @@ mod image_file;
 mod read_ahead;
 mod replay;
 mod video;
+mod writer;
 
 pub use camera::{
     choose_format, list_cameras, parse_fps, parse_resolution, CameraConfig, CameraInfo, CameraSource, DEFAULT_FPS,
@@ -18,6 +19,7 @@ pub use image_file::{ImageSource, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
 pub use read_ahead::ReadAhead;
 pub use replay::{Clock, ReplaySource, SystemClock};
 pub use video::{VideoOptions, VideoSource};
+pub use writer::{VideoWriteError, VideoWriter, VIDEO_EXTENSION};
 
 use std::path::{Path, PathBuf};
 
@@ -78,6 +80,45 @@ pub enum FrameError {
     TooSmall { path: PathBuf, width: u32, height: u32 },
     #[error("camera: {0}")]
     Camera(String),
+}
+
+/// Whether an input names a camera (`camera:N`) rather than a file.
+pub fn is_camera(input: &Path) -> bool {
+    input.to_str().is_some_and(|s| s.starts_with("camera:"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Camera,
+    File,
+}
+
+/// What recorded an input: a camera or a file, by name, at its picture size.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    /// `camera:0`, or the file's name.
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl SourceInfo {
+    /// The source of `input` (`camera:N` or a file path) whose pictures are `width` x `height`.
+    pub fn of(input: &Path, (width, height): (u32, u32)) -> SourceInfo {
+        let camera = is_camera(input);
+        let name = match input.file_name() {
+            Some(n) if !camera => n.to_string_lossy().into_owned(),
+            _ => input.display().to_string(),
+        };
+        SourceInfo {
+            kind: if camera { SourceKind::Camera } else { SourceKind::File },
+            name,
+            width,
+            height,
+        }
+    }
 }
 
 /// How to open a file input.

@@ -51,7 +51,7 @@ static FFMPEG_INIT: Once = Once::new();
 
 /// Initialise FFmpeg once per process and silence its logging: every problem it would print
 /// reaches the user as a `FrameError` instead.
-fn init_ffmpeg() {
+pub(crate) fn init_ffmpeg() {
     FFMPEG_INIT.call_once(|| {
         // Only registers devices and error strings on FFmpeg 5; it cannot meaningfully fail.
         let _ = ffmpeg::init();

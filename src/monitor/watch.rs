@@ -30,8 +30,11 @@ pub struct WatchSettings {
 #[derive(Debug, Clone)]
 pub enum Calibration {
     None,
-    Given(Baseline),
-    Record { seconds: f64 },
+    /// Boxed: a baseline is large beside the other variants.
+    Given(Box<Baseline>),
+    Record {
+        seconds: f64,
+    },
 }
 
 /// One event: when (seconds since the start; media time for a file) and what.
@@ -443,7 +446,7 @@ pub fn watch(
     let last_state = policy.state();
     let (baseline, record_s) = match calibration {
         Calibration::None => (None, None),
-        Calibration::Given(b) => (Some(b), None),
+        Calibration::Given(b) => (Some(*b), None),
         Calibration::Record { seconds } => (None, Some(seconds)),
     };
     let mut core = Core {

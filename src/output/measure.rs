@@ -2,6 +2,7 @@
 //! therapist reads. The JSON field names are a contract (README, docs/measures.md).
 
 use crate::assess::baseline::Change;
+use crate::assess::recording::SetUpDifference;
 use crate::assess::{
     classify, no_cva_reason, quality_reasons, Classification, Estimate, ForwardHead, VALIDATION_CVA_MAE_DEG,
 };
@@ -58,6 +59,11 @@ pub struct MeasureRecord {
     /// Front-view signals (medians), for front inputs.
     pub front_signals: Option<BTreeMap<FrontSignal, f32>>,
     pub change_from_baseline: Option<Vec<Change>>,
+    /// With a baseline that records its set-up: how this input was recorded differently
+    /// (empty: alike). When it lists anything, nothing is compared with the baseline: no
+    /// `change_from_baseline`, and no class from it. Absent without a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_mismatch: Option<Vec<SetUpDifference>>,
     /// People in view besides the measured subject.
     pub other_people: OtherPeople,
     /// Ctrl-C or SIGTERM stopped this input: the numbers are from the frames before it.
@@ -174,6 +180,7 @@ impl MeasureRecord {
                 .as_ref()
                 .map(|f| f.signals.iter().map(|(k, e)| (*k, round_sig(e.median))).collect()),
             change_from_baseline,
+            baseline_mismatch: comparison.mismatch.clone(),
             other_people: result.other_people,
             interrupted: false,
             provenance: result.provenance.clone(),
@@ -204,6 +211,7 @@ impl MeasureRecord {
             class_shares: None,
             front_signals: None,
             change_from_baseline: None,
+            baseline_mismatch: None,
             other_people: OtherPeople::default(),
             interrupted: false,
             provenance,
@@ -248,7 +256,15 @@ impl MeasureRecord {
                 self.reason.map_or("no reading", |r| r.describe())
             )),
         }
-        if self.view == View::Front {
+        let mismatch = self.baseline_mismatch.as_ref().filter(|m| !m.is_empty());
+        if let Some(m) = mismatch {
+            let words: Vec<String> = m.iter().map(SetUpDifference::describe).collect();
+            parts.push(format!(
+                "warning: baseline not compared, recorded differently ({}): calibrate again in this set-up",
+                words.join("; ")
+            ));
+        }
+        if self.view == View::Front && mismatch.is_none() {
             match self.classification.forward_head {
                 Some(c) => {
                     let mut s = format!("vs baseline: {}", describe_class(c));

@@ -20,8 +20,9 @@ pub use people::OtherPeople;
 pub use provenance::{ModelProvenance, Provenance};
 
 use crate::assess::baseline::{front_comparison, side_changes, Baseline, Change, FrontComparison};
+use crate::assess::recording::{model_id, Framing, Recording, SetUpDifference};
 use crate::assess::{assess_frames, Summary, Thresholds, TimedMeasure, ViewChoice};
-use crate::frames::{self, CameraConfig, Frame, FrameError, FrameSource, OpenOptions, VideoOptions};
+use crate::frames::{self, CameraConfig, Frame, FrameError, FrameSource, OpenOptions, SourceInfo, VideoOptions};
 use crate::measures::{measure_frame, needs_person_mask, MeasureSettings, Reason};
 use crate::pose::runtime::ModelSource;
 use crate::pose::{
@@ -207,6 +208,8 @@ pub struct LoopStats {
     /// `stop` said to stop before the input ended.
     pub interrupted: bool,
     pub is_still: bool,
+    /// Picture size of the last frame read.
+    pub frame_size: (u32, u32),
 }
 
 impl LoopStats {
@@ -292,6 +295,7 @@ fn source_loop<E: From<InputError>>(
             break Ok(());
         }
         let size = (frame.image.width(), frame.image.height());
+        stats.frame_size = size;
         let result = tracker.process(models, &frame).and_then(|mut r| {
             match r.pose.as_mut() {
                 Some(pose) if settings.person_mask.wants(pose, size) => models.compute_mask(pose)?,
@@ -395,10 +399,14 @@ pub struct AssessSettings {
     pub thresholds: Thresholds,
 }
 
-/// The change from a baseline, when one was given and fits the input's view.
+/// The change from a baseline, when one was given, fits the input's view and was recorded in the
+/// same set-up.
 #[derive(Debug, Clone, Default)]
 pub struct Comparison {
     pub baseline_given: bool,
+    /// How the input's set-up differs from the baseline's ([`Baseline::mismatch`]): when any
+    /// difference, nothing is compared. `None`: not checked.
+    pub mismatch: Option<Vec<SetUpDifference>>,
     pub side: Option<Vec<Change>>,
     pub front: Option<FrontComparison>,
 }
@@ -413,6 +421,8 @@ pub struct InputResult {
     /// `None` when no frame could be read.
     pub summary: Option<Summary>,
     pub comparison: Comparison,
+    /// Where the subject sat in the picture ([`framing_of`]).
+    pub framing: Option<Framing>,
     pub other_people: OtherPeople,
     pub error: Option<InputError>,
     pub stats: LoopStats,
@@ -444,11 +454,19 @@ pub fn assess_input(
         let (summary, reasons) = assess_frames(&timed, settings.view, &settings.thresholds);
         (Some(summary), reasons)
     };
-    let comparison = compare(summary.as_ref(), baseline, &settings.thresholds);
+    let framing = framing_of(&measured.frames, &frame_reasons, measured.stats.frame_size);
+    let m = &provenance.model;
+    let recording = Recording {
+        source: SourceInfo::of(Path::new(input), measured.stats.frame_size),
+        model: Some(model_id(&m.landmark_file, &m.landmark_sha256)),
+        framing,
+    };
+    let comparison = compare(summary.as_ref(), baseline, &recording, &settings.thresholds);
     let mut provenance = provenance.clone();
     provenance.model.recropped_frames = measured.frames.iter().filter(|f| f.recropped).count();
     InputResult {
         input: input.to_string(),
+        framing,
         other_people: OtherPeople::of(&measured.frames),
         frames: measured.frames,
         frame_reasons,
@@ -460,15 +478,43 @@ pub fn assess_input(
     }
 }
 
-fn compare(summary: Option<&Summary>, baseline: Option<&Baseline>, thresholds: &Thresholds) -> Comparison {
+/// Where the subject sat in the pictures of `frames` (a picture of `frame_size`): over the frames
+/// used (`reasons` `None`), or over every frame with a person when none was used.
+pub fn framing_of(frames: &[MeasuredFrame], reasons: &[Option<Reason>], frame_size: (u32, u32)) -> Option<Framing> {
+    let used = frames
+        .iter()
+        .zip(reasons)
+        .filter(|(_, r)| r.is_none())
+        .filter_map(|(f, _)| f.timed.measure.body);
+    Framing::of(used, frame_size)
+        .or_else(|| Framing::of(frames.iter().filter_map(|f| f.timed.measure.body), frame_size))
+}
+
+/// The change of `summary` from `baseline`; nothing is compared when the input (recorded as
+/// `recording`) was recorded differently from the baseline.
+fn compare(
+    summary: Option<&Summary>,
+    baseline: Option<&Baseline>,
+    recording: &Recording,
+    thresholds: &Thresholds,
+) -> Comparison {
     let (Some(summary), Some(baseline)) = (summary, baseline) else {
         return Comparison {
             baseline_given: baseline.is_some(),
             ..Default::default()
         };
     };
+    let mismatch = baseline.mismatch(summary.view, recording);
+    if mismatch.as_ref().is_some_and(|m| !m.is_empty()) {
+        return Comparison {
+            baseline_given: true,
+            mismatch,
+            ..Default::default()
+        };
+    }
     Comparison {
         baseline_given: true,
+        mismatch,
         side: baseline
             .side
             .as_ref()

@@ -49,7 +49,10 @@ pub(crate) fn result_of(poses: &[Option<Pose>], is_still: bool, choice: ViewChoi
         .collect();
     let measured = Measured {
         frames,
-        stats: LoopStats::default(),
+        stats: LoopStats {
+            frame_size: (640, 480),
+            ..Default::default()
+        },
         error: None,
     };
     let settings = AssessSettings {

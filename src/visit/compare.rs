@@ -3,13 +3,14 @@
 //! and where a clip recorded side-on then facing the camera turns.
 
 use super::format::{PartView, Visit};
+use crate::assess::recording::{self, model_id, Recording, SetUpDifference};
 use crate::assess::Thresholds;
 use crate::measures::View;
 
 pub use crate::assess::thresholds::VALIDATION_CVA_MAE_DEG;
 
 /// How a visit's set-up differs from the one it would be compared with.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Difference {
     /// The file was recorded for someone else (or for nobody named).
@@ -21,25 +22,14 @@ pub enum Difference {
         from: String,
         to: String,
     },
-    /// Camera against file, or another camera.
-    Source {
-        from: String,
-        to: String,
-    },
-    Resolution {
-        from: (u32, u32),
-        to: (u32, u32),
-    },
-    /// Another landmark model (file or weights).
-    Model {
-        from: String,
-        to: String,
-    },
     /// The part was not recorded in the view it stands for (a side part that found no profile).
     View {
         part: PartView,
         found: View,
     },
+    /// Another camera, resolution, model or framing: the check a baseline gets too.
+    #[serde(untagged)]
+    SetUp(SetUpDifference),
 }
 
 impl Difference {
@@ -51,30 +41,25 @@ impl Difference {
                 None => format!("not marked as patient {expected}'s"),
             },
             Difference::Protocol { from, to } => format!("other protocol ({to}, not {from})"),
-            Difference::Source { from, to } => format!("other camera or source ({to}, not {from})"),
-            Difference::Resolution { from, to } => {
-                format!(
-                    "camera moved or changed: {}x{} instead of {}x{}",
-                    to.0, to.1, from.0, from.1
-                )
-            }
-            Difference::Model { from, to } => format!("other model ({to}, not {from})"),
             Difference::View { part, found } => {
                 format!("the {} part found a {} view", part.as_str(), found.as_str())
             }
+            Difference::SetUp(d) => d.describe(),
         }
     }
 }
 
-fn model_of(visit: &Visit, view: PartView) -> Option<String> {
-    visit.part(view).map(|p| {
-        let m = &p.record.provenance.model;
-        format!(
-            "{} {}",
-            m.landmark_file,
-            &m.landmark_sha256[..m.landmark_sha256.len().min(12)]
-        )
-    })
+/// How `visit`'s `view` part was recorded: the visit's source, the part's model and framing.
+fn recording_of(visit: &Visit, view: PartView) -> Recording {
+    let part = visit.part(view);
+    Recording {
+        source: visit.source.clone(),
+        model: part.map(|p| {
+            let m = &p.record.provenance.model;
+            model_id(&m.landmark_file, &m.landmark_sha256)
+        }),
+        framing: part.and_then(|p| p.framing),
+    }
 }
 
 /// Whether a part's record shows the view it was recorded for.
@@ -101,24 +86,8 @@ pub fn differences(patient: &str, reference: &Visit, visit: &Visit, view: PartVi
             to: visit.protocol.as_str().into(),
         });
     }
-    let (a, b) = (&reference.source, &visit.source);
-    if a.kind != b.kind || (a.kind == super::format::SourceKind::Camera && a.name != b.name) {
-        found.push(Difference::Source {
-            from: a.name.clone(),
-            to: b.name.clone(),
-        });
-    }
-    if (a.width, a.height) != (b.width, b.height) {
-        found.push(Difference::Resolution {
-            from: (a.width, a.height),
-            to: (b.width, b.height),
-        });
-    }
-    if let (Some(from), Some(to)) = (model_of(reference, view), model_of(visit, view)) {
-        if from != to {
-            found.push(Difference::Model { from, to });
-        }
-    }
+    let set_up = recording::differences(&recording_of(reference, view), &recording_of(visit, view));
+    found.extend(set_up.into_iter().map(Difference::SetUp));
     if let Some(part) = visit.part(view) {
         if part.record.quality.frames_total > 0 && !view_fits(view, part.record.view) {
             found.push(Difference::View {
@@ -283,6 +252,33 @@ mod tests {
         assert_eq!(kinds, ["patient", "protocol", "resolution", "model"], "{found:?}");
         assert!(found[0].describe().contains("patient P2, not P1"));
         assert!(found[2].describe().contains("1280x480 instead of 640x480"));
+    }
+
+    #[test]
+    fn a_camera_moved_between_visits_is_flagged_by_the_framing() {
+        use crate::assess::recording::Framing;
+        let mut a = visit(Some("P1"), 640);
+        let framing = Framing {
+            head_length_frac: 0.1,
+            shoulders_x_frac: 0.5,
+            shoulders_y_frac: 0.6,
+        };
+        a.parts[0].framing = Some(framing);
+        let mut b = a.clone();
+        b.parts[0].framing = Some(Framing {
+            head_length_frac: 0.05,
+            ..framing
+        });
+        let found = differences("P1", &a, &b, PartView::Side);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(serde_json::to_value(&found[0]).unwrap()["kind"], "framing");
+        assert!(
+            found[0].describe().starts_with("camera moved or another person"),
+            "{found:?}"
+        );
+        // A visit stored before framing was recorded is compared without it.
+        b.parts[0].framing = None;
+        assert_eq!(differences("P1", &a, &b, PartView::Side), vec![]);
     }
 
     #[test]

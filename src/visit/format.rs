@@ -51,22 +51,7 @@ impl Protocol {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    Camera,
-    File,
-}
-
-/// What recorded the visit: a camera or a file, by name, at its picture size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceInfo {
-    pub kind: SourceKind,
-    /// `camera:0`, or the file's name.
-    pub name: String,
-    pub width: u32,
-    pub height: u32,
-}
+pub use crate::frames::{SourceInfo, SourceKind};
 
 /// The view a part of the visit was recorded in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,6 +86,10 @@ pub struct VisitPart {
     pub record: MeasureRecord,
     /// The entry holding this part's annotated key frame, when it has one.
     pub keyframe: Option<String>,
+    /// Where the person sat in the picture, to tell a camera moved between visits; absent from
+    /// visits recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framing: Option<crate::assess::recording::Framing>,
 }
 
 impl VisitPart {
@@ -110,6 +99,7 @@ impl VisitPart {
             view,
             record: MeasureRecord::of(result, thresholds),
             keyframe,
+            framing: result.framing,
         }
     }
 }
@@ -147,9 +137,19 @@ pub struct VisitFile {
     pub frames_csv: Vec<u8>,
     /// Key frames by entry name (`keyframe-side.png`) with their PNG bytes.
     pub keyframes: Vec<(String, Vec<u8>)>,
+    /// The video, only when the patient asked to keep it.
+    pub video: Option<VisitVideo>,
+}
+
+/// A visit's video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VisitVideo {
     /// On write: a video file copied in as `video.<ext>` (its extension kept). On read: the
-    /// entry's name in the archive, when there is one (the video is not read into memory).
-    pub video: Option<PathBuf>,
+    /// entry's name in the archive (the video is not read into memory).
+    File(PathBuf),
+    /// A video encoded in memory (a camera's analysed frames: [`crate::frames::VideoWriter`]),
+    /// stored as `video.<extension>`.
+    Encoded { extension: &'static str, bytes: Vec<u8> },
 }
 
 impl VisitFile {
@@ -236,15 +236,21 @@ fn write_zip(tmp: &Path, file: &VisitFile) -> std::io::Result<()> {
         zip.start_file(name, deflated).map_err(std::io::Error::other)?;
         zip.write_all(bytes)?;
     }
-    if let Some(video) = &file.video {
+    let stored = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Stored)
+        .large_file(true);
+    if let Some(VisitVideo::Encoded { extension, bytes }) = &file.video {
+        // Already compressed: stored as it is.
+        zip.start_file(format!("{VIDEO_STEM}{extension}"), stored)
+            .map_err(std::io::Error::other)?;
+        zip.write_all(bytes)?;
+    }
+    if let Some(VisitVideo::File(video)) = &file.video {
         let ext = video
             .extension()
             .and_then(|e| e.to_str())
             .map_or_else(|| "bin".to_string(), str::to_ascii_lowercase);
         // Already compressed: stored as it is; large_file so that a long clip past 4 GiB fits.
-        let stored = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Stored)
-            .large_file(true);
         zip.start_file(format!("{VIDEO_STEM}{ext}"), stored)
             .map_err(std::io::Error::other)?;
         let mut source = std::fs::File::open(video)
@@ -335,7 +341,10 @@ pub fn read(path: &Path) -> Result<VisitFile, VisitError> {
         let bytes = entry(&name)?;
         keyframes.push((name, bytes));
     }
-    let video = zip.file_names().find(|n| n.starts_with(VIDEO_STEM)).map(PathBuf::from);
+    let video = zip
+        .file_names()
+        .find(|n| n.starts_with(VIDEO_STEM))
+        .map(|n| VisitVideo::File(PathBuf::from(n)));
     Ok(VisitFile {
         visit,
         frames_csv,
@@ -431,10 +440,34 @@ pub(crate) mod tests {
         let clip = dir.path().join("clip.MP4");
         std::fs::write(&clip, vec![7u8; 5000]).unwrap();
         let mut file = visit_file();
-        file.video = Some(clip);
+        file.video = Some(VisitVideo::File(clip));
         let path = dir.path().join("v.zip");
         write(&path, &file).unwrap();
-        assert_eq!(read(&path).unwrap().video, Some(PathBuf::from("video.mp4")));
+        assert_eq!(
+            read(&path).unwrap().video,
+            Some(VisitVideo::File(PathBuf::from("video.mp4")))
+        );
+    }
+
+    #[test]
+    fn an_encoded_video_is_stored_as_it_is_and_nothing_else_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = visit_file();
+        file.video = Some(VisitVideo::Encoded {
+            extension: "mkv",
+            bytes: vec![1, 2, 3, 4],
+        });
+        let path = dir.path().join("v.zip");
+        write(&path, &file).unwrap();
+        assert_eq!(
+            read(&path).unwrap().video,
+            Some(VisitVideo::File(PathBuf::from("video.mkv")))
+        );
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        zip.by_name("video.mkv").unwrap().read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes, [1, 2, 3, 4]);
+        assert_eq!(names_in(dir.path()), ["v.zip"]);
     }
 
     #[test]
@@ -480,7 +513,7 @@ pub(crate) mod tests {
         let before = std::fs::read(&path).unwrap();
         // The video to copy in does not exist: the write fails after the other entries.
         let mut file = visit_file();
-        file.video = Some(dir.path().join("gone.mp4"));
+        file.video = Some(VisitVideo::File(dir.path().join("gone.mp4")));
         file.visit.patient = Some("other".into());
         let e = write(&path, &file).unwrap_err();
         assert!(e.to_string().contains("gone.mp4"), "{e}");
@@ -498,14 +531,14 @@ pub(crate) mod tests {
         std::fs::write(&clip, vec![7u8; 5000]).unwrap();
         let mut file = visit_file();
         file.visit.patient = None;
-        file.video = Some(clip);
+        file.video = Some(VisitVideo::File(clip));
         let (from, to) = (dir.path().join("a.zip"), dir.path().join("b.zip"));
         write(&from, &file).unwrap();
         copy_with_patient(&from, &to, "P9").unwrap();
         let back = read(&to).unwrap();
         assert_eq!(back.visit.patient.as_deref(), Some("P9"));
         assert_eq!((back.frames_csv, back.keyframes), (file.frames_csv, file.keyframes));
-        assert_eq!(back.video, Some(PathBuf::from("video.mp4")));
+        assert_eq!(back.video, Some(VisitVideo::File(PathBuf::from("video.mp4"))));
     }
 
     #[test]

@@ -9,5 +9,5 @@ pub mod record;
 
 pub use format::{
     frames_csv, read, utc_rfc3339, write, PartView, Protocol, SourceInfo, SourceKind, Visit, VisitError, VisitFile,
-    VisitPart, VISIT_SCHEMA,
+    VisitPart, VisitVideo, VISIT_SCHEMA,
 };
