@@ -241,7 +241,9 @@ fn a_person_sitting_still_is_looked_at_half_as_often_once_nothing_changes() {
     assert!(status.windows(2).all(|w| w[1] - w[0] <= 1.0 + 1e-9), "{status:?}");
     assert!(*status.last().unwrap() >= 59.0, "{status:?}");
     assert!(times_of(&events, "alert_start").is_empty(), "{events:?}");
+}
 
+#[test]
 fn a_baseline_given_from_another_set_up_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
