@@ -42,6 +42,26 @@ pub struct EventRecord {
     pub body: EventBody,
 }
 
+/// The schema of each `posture watch --events` line.
+pub const EVENTS_SCHEMA: &str = "posture-watch-events/1";
+
+/// An event as one `--events` line: the schema, then the event's fields.
+#[derive(Debug, serde::Serialize)]
+pub struct EventLine<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    event: &'a EventRecord,
+}
+
+impl<'a> EventLine<'a> {
+    pub fn of(event: &'a EventRecord) -> EventLine<'a> {
+        EventLine {
+            schema: EVENTS_SCHEMA,
+            event,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
@@ -455,6 +475,19 @@ mod tests {
     use crate::frames::FrameError;
     use crate::monitor::policy::PolicySettings;
     use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn an_events_line_starts_with_its_schema_then_the_event() {
+        let line = serde_json::to_string(&EventLine::of(&EventRecord {
+            t_s: 12.5,
+            body: EventBody::Snoozed { until_s: 912.5 },
+        }))
+        .unwrap();
+        assert_eq!(
+            line,
+            r#"{"schema":"posture-watch-events/1","t_s":12.5,"event":"snoozed","until_s":912.5}"#
+        );
+    }
     use std::time::Duration;
 
     /// A clock that moves only when slept on.
