@@ -66,8 +66,11 @@ fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
     );
     let events = events(&log);
     assert!(!events.is_empty());
+    let section = readme_section("`posture watch`");
     for e in &events {
         assert!(e["t_s"].is_number() && e["event"].is_string(), "{e}");
+        assert_eq!(e["schema"], "posture-watch-events/1", "{e}");
+        assert_every_field_named(&section, e, &[], "an --events line");
     }
 
     assert_eq!(times_of(&events, "calibrating"), [0.0]);
@@ -194,6 +197,49 @@ fn the_first_watch_records_a_profile_the_next_reuses_it_and_another_resolution_r
     assert_eq!(times_of(&events, "calibrating"), [0.0], "{events:?}");
     assert_eq!(times_of(&events, "calibrated").len(), 1, "{events:?}");
     assert_eq!(profiles_in(&data).len(), 2, "{:?}", profiles_in(&data));
+}
+
+#[test]
+fn quiet_leaves_stderr_empty_and_verbose_says_where_the_models_and_baseline_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_of_renders(dir.path(), "short.mkv", &[("s453", 5)]);
+    let watch = |flag: &str| {
+        let args = [
+            flag,
+            "watch",
+            clip.to_str().unwrap(),
+            "--fast",
+            "--no-tui",
+            "--no-log",
+            "--no-notify",
+            "--calibrate",
+            "2",
+            "--events",
+            "-",
+        ];
+        let out = posture(&args[usize::from(flag.is_empty())..]);
+        assert!(out.status.success(), "{flag}: {}", stderr(&out));
+        out
+    };
+    let (plain, quiet, verbose) = (watch(""), watch("--quiet"), watch("--verbose"));
+    let said = stderr(&plain);
+    assert!(
+        said.contains("baseline recorded (front") && said.contains("watched 5 s"),
+        "{said}"
+    );
+    assert_eq!(stderr(&quiet), "", "--quiet leaves only errors and warnings");
+    let events = records(&quiet);
+    assert!(
+        events.iter().any(|e| e["event"] == "calibrated"),
+        "--quiet keeps the events: {events:?}"
+    );
+    let said = stderr(&verbose);
+    assert!(
+        said.contains("ONNX Runtime /") && said.contains("pose_detection.onnx"),
+        "{said}"
+    );
+    assert!(said.contains("baseline recorded from the first 2 s"), "{said}");
+    assert!(said.contains("watched 5 s"), "{said}");
 }
 
 #[test]

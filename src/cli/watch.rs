@@ -1,6 +1,6 @@
 //! `posture watch`: the live desk check.
 
-use super::pipeline::{stop_requested, PipelineArgs};
+use super::pipeline::{load_models, stop_requested, PipelineArgs};
 use super::tui::Screen;
 use crate::assess::baseline::Baseline;
 use crate::assess::Thresholds;
@@ -9,7 +9,7 @@ use crate::measures::MeasureSettings;
 use crate::monitor::log::{self, SessionClock, SessionLog};
 use crate::monitor::notify::{choose_sink_here, Notifier};
 use crate::monitor::source::Opener;
-use crate::monitor::{self, profile, Calibration, EventBody, EventRecord, WatchSettings};
+use crate::monitor::{self, profile, Calibration, EventBody, EventLine, EventRecord, WatchSettings};
 use crate::pipeline::{InputError, PipelineSettings};
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
@@ -116,7 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         fps: args.fps,
         recalibrate_s: args.calibrate.unwrap_or(DEFAULT_CALIBRATE_S),
     };
-    let mut models = settings.pipeline.load_models()?;
+    let mut models = load_models(&settings.pipeline)?;
     let mut opener = WatchOpener {
         first: None,
         path: args.source.clone(),
@@ -153,6 +153,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             },
         },
     };
+    if super::verbosity() == super::Verbosity::Verbose {
+        let from = match (&calibration, args.baseline.as_deref()) {
+            (Calibration::Given(_), Some(file)) => format!("from {}", file.display()),
+            (Calibration::Given(_), None) => profile_path.as_deref().map_or_else(
+                || "stored for this camera".into(),
+                |p| format!("stored for this camera in {}", p.display()),
+            ),
+            (Calibration::Record { seconds }, _) => format!("recorded from the first {seconds:.0} s"),
+            (Calibration::None, _) => "none".into(),
+        };
+        eprintln!("posture: baseline {from}");
+    }
     // Each baseline recorded is kept for the next watch with this camera.
     let save_profile = profile_path.filter(|_| !args.no_log);
     let mut notifier = Notifier::for_choice(choose_sink_here(args.no_notify));
@@ -187,7 +199,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // those events would go to the same terminal.
     let events_on_terminal =
         args.events.as_ref().is_some_and(|e| e.as_os_str() == "-") && std::io::stdout().is_terminal();
-    let screen = if !args.no_tui && std::io::stderr().is_terminal() && !events_on_terminal {
+    // --quiet leaves stderr to errors and warnings: no screen, no lines, no summary.
+    let chatty = super::chatty();
+    let screen = if chatty && !args.no_tui && std::io::stderr().is_terminal() && !events_on_terminal {
         Some(Screen::start(settings.thresholds).context("cannot start the status screen (--no-tui goes without)")?)
     } else {
         None
@@ -227,11 +241,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             last_t_s.set(event.t_s);
             match screen.borrow_mut().as_mut() {
                 Some(s) => s.update(event),
-                None => {
+                None if chatty => {
                     if let Some(line) = terminal_line(event) {
                         eprintln!("posture: {line}");
                     }
                 }
+                None => {}
             }
             if let Some(Err(e)) = log.as_mut().map(|l| l.record(event)) {
                 warn(format!("warning: session log stopped: {e}"));
@@ -239,7 +254,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             if let Some(out) = events.as_mut() {
                 // A line at a time, flushed: a killed watch keeps every event it wrote.
-                let written = serde_json::to_writer(&mut *out, event)
+                let written = serde_json::to_writer(&mut *out, &EventLine::of(event))
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"))
                     .and_then(|()| out.flush());
@@ -263,10 +278,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(e) = write_error {
         anyhow::bail!("cannot write events: {e}");
     }
-    eprintln!(
-        "posture: watched {:.0} s, {} frame(s) analysed, {} alert(s)",
-        summary.seconds, summary.frames_analysed, summary.alerts
-    );
+    if chatty {
+        eprintln!(
+            "posture: watched {:.0} s, {} frame(s) analysed, {} alert(s)",
+            summary.seconds, summary.frames_analysed, summary.alerts
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
