@@ -228,7 +228,12 @@ fn the_report_is_one_self_contained_file_that_chromium_renders_and_prints() {
     let (data, work) = (data.path(), work.path());
     record_with_three_visits(data, work);
     let html_path = work.join("report.html");
-    ok(&posture_with(data, &["report", "P001", "--out", path(&html_path)]));
+    let written = posture_with(data, &["report", "P001", "--out", path(&html_path)]);
+    ok(&written);
+    assert!(String::from_utf8_lossy(&written.stderr).contains("written to"));
+    let quiet = posture_with(data, &["report", "P001", "--out", path(&html_path), "--quiet"]);
+    ok(&quiet);
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "", "--quiet leaves only errors");
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.contains("data:image/png;base64,iVBOR"), "the key frame is inline");
     assert!(
