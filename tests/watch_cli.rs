@@ -9,11 +9,28 @@ use serde_json::Value;
 use std::path::Path;
 
 fn events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad event line {l}: {e}")))
-        .collect()
+    after_header(
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad event line {l}: {e}")))
+            .collect(),
+    )
+}
+
+/// The events of `--events` lines, once the first is checked to be the run's header: the
+/// schema, the source and the provenance, and no event.
+fn after_header(mut lines: Vec<Value>) -> Vec<Value> {
+    assert!(!lines.is_empty(), "no header line");
+    let header = lines.remove(0);
+    assert_eq!(header["schema"], "posture-watch-events/1", "{header}");
+    assert!(header.get("event").is_none(), "{header}");
+    assert!(header["source"].is_string(), "{header}");
+    let provenance = &header["provenance"];
+    assert!(provenance["model"]["landmark_sha256"].is_string(), "{header}");
+    assert_eq!(provenance["settings"]["policy"]["onset_s"], 20.0, "{header}");
+    assert_every_field_named(&readme_section("`posture watch`"), &header, &[], "the --events header");
+    lines
 }
 
 fn times_of(events: &[Value], kind: &str) -> Vec<f64> {
@@ -126,7 +143,7 @@ fn watch_with_profiles(clip: &Path, data: &Path) -> Vec<Value> {
         &[("POSTURE_DATA_DIR", data.to_str().unwrap())],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    records(&out)
+    after_header(records(&out))
 }
 
 fn profiles_in(data: &Path) -> Vec<String> {
@@ -228,7 +245,7 @@ fn quiet_leaves_stderr_empty_and_verbose_says_where_the_models_and_baseline_came
         "{said}"
     );
     assert_eq!(stderr(&quiet), "", "--quiet leaves only errors and warnings");
-    let events = records(&quiet);
+    let events = after_header(records(&quiet));
     assert!(
         events.iter().any(|e| e["event"] == "calibrated"),
         "--quiet keeps the events: {events:?}"

@@ -9,7 +9,7 @@ use crate::measures::MeasureSettings;
 use crate::monitor::log::{self, SessionClock, SessionLog};
 use crate::monitor::notify::{choose_sink_here, Notifier};
 use crate::monitor::source::Opener;
-use crate::monitor::{self, profile, Calibration, EventBody, EventLine, EventRecord, WatchSettings};
+use crate::monitor::{self, profile, Calibration, EventBody, EventLine, EventRecord, EventsHeader, WatchSettings};
 use crate::pipeline::{InputError, PipelineSettings};
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
@@ -30,7 +30,8 @@ without either, the baseline stored for this camera and resolution (a file: its 
 the first watch of a camera (or file) at a resolution records one from its first 10 s (sit upright) and stores it. \
 Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
 (nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
-Lines: t_s, event (status at least once a second, calibrating, calibrated, alert_start, alert_end, away, back, paused, \
+Lines (schema posture-watch-events/1): first a header with the source and the provenance (models' hashes, \
+thresholds, settings), then per event t_s, event (status at least once a second, calibrating, calibrated, alert_start, alert_end, away, back, paused, \
 resumed, snoozed, camera_released, camera_reopened, camera_unavailable) and its fields. An alert also shows a desktop \
 notification (none with --no-notify; without a notification service, one warning and the terminal bell). A camera is \
 closed while paused or snoozed and opened again after; one that fails is tried again every few seconds. \
@@ -177,6 +178,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut write_error = None;
     let label = args.source.display().to_string();
+    if let Some(out) = events.as_mut() {
+        serde_json::to_writer(&mut *out, &EventsHeader::of(&label, &models, &settings))
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+            .context("cannot write events")?;
+    }
     let clock = if args.fast {
         SessionClock::Media
     } else {
