@@ -1,8 +1,8 @@
 # Installs the ONNX Runtime library (onnxruntime.dll) that posture.exe loads, on Windows x64 or
 # ARM64; needs no administrator. The same table as scripts/install-onnxruntime.sh and
 # `posture doctor`: onnxruntime-wheels.tsv, next to this script. The DLL comes from the
-# onnxruntime wheel (fetched with pip), goes to %LOCALAPPDATA%\posture\onnxruntime-1.31.1\, and
-# ORT_DYLIB_PATH is set for the user so that posture finds it (open a new terminal after).
+# onnxruntime wheel (fetched with pip) and goes to %LOCALAPPDATA%\posture\onnxruntime-1.31.1\,
+# where posture.exe looks for it (the library name from the same table): nothing else to set.
 # A DLL of the wrong architecture there is replaced. -Wheel FILE installs from a wheel already
 # downloaded (offline machines).
 #
@@ -37,7 +37,6 @@ if (Test-Path $dll) {
     $machine = Get-Machine $dll
     if ($machine -eq $arch) {
         Write-Output "ONNX Runtime $version already installed: $dll"
-        [Environment]::SetEnvironmentVariable("ORT_DYLIB_PATH", $dll, "User")
         exit 0
     }
     Write-Output "install-onnxruntime: $dll is built for $machine, not $arch`: replacing it"
@@ -69,5 +68,4 @@ try {
 } finally {
     Remove-Item -Recurse -Force $tmp -ErrorAction SilentlyContinue
 }
-[Environment]::SetEnvironmentVariable("ORT_DYLIB_PATH", $dll, "User")
-Write-Output "ONNX Runtime $version installed: $dll (ORT_DYLIB_PATH set for your user; open a new terminal)"
+Write-Output "ONNX Runtime $version installed: $dll"

@@ -117,8 +117,5 @@ fi
 mkdir -p "$dest"
 mv "$tmp/$lib" "$dest/$lib.partial"
 mv "$dest/$lib.partial" "$dest/$lib"
+# posture looks here for this platform's name from the same table: nothing else to set.
 echo "ONNX Runtime $version installed: $dest/$lib"
-if [ "$lib" != "libonnxruntime.so.$version" ]; then
-    # posture looks for the Linux name by default; elsewhere it is told where the library is.
-    echo "posture finds it with: export ORT_DYLIB_PATH=\"$dest/$lib\"  (add this line to your shell's profile)"
-fi

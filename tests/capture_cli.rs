@@ -151,6 +151,11 @@ fn a_good_protocol_saves_a_complete_visit_with_a_side_angle_and_a_front_part() {
     );
     let v = visit_json(&entries);
     assert_eq!(v["schema"], "posture-visit/1");
+    let section = readme_section("`posture capture`");
+    assert_every_field_named(&section, &v, &["source"], "visit.json");
+    for part in v["parts"].as_array().unwrap() {
+        assert_every_field_named(&section, part, &[], "a visit part");
+    }
     assert_eq!(v["patient"], "P001");
     assert_eq!(v["protocol"], "guided-capture/1");
     assert_eq!(v["complete"], true);
@@ -192,6 +197,24 @@ fn a_good_protocol_saves_a_complete_visit_with_a_side_angle_and_a_front_part() {
     for name in ["keyframe-side.png", "keyframe-front.png"] {
         assert_eq!(png(entry(&entries, name)).dimensions(), (640, 480), "{name}");
     }
+
+    // --quiet: the same visit, and nothing on stderr (the result in words stays on stdout).
+    let quiet_visit = dir.path().join("quiet.zip");
+    let quiet = capture(&[
+        clip.to_str().unwrap(),
+        "--out",
+        quiet_visit.to_str().unwrap(),
+        "--patient",
+        "P001",
+        "--seconds",
+        "5",
+        "-q",
+    ]);
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert_eq!(stderr(&quiet), "", "--quiet leaves only errors");
+    assert_eq!(quiet.stdout, out.stdout);
+    let again = visit_json(&zip_entries(&quiet_visit));
+    assert_eq!(again["parts"], v["parts"]);
 }
 
 #[test]

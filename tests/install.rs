@@ -335,6 +335,50 @@ fn a_runtime_of_the_wrong_architecture_is_replaced_not_kept() {
 }
 
 #[test]
+fn the_bash_installer_puts_each_platforms_library_where_that_platforms_posture_looks() {
+    use posture::pose::platform::{wheel_table, Os, Platform};
+    use posture::pose::runtime::installed_runtime_path;
+    use posture::setup::library::{sample_header, Format};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut served = 0;
+    for (os, arch, wheel) in wheel_table().filter(|(os, _, _)| *os != Os::Windows) {
+        let format = if os == Os::Macos { Format::MachO } else { Format::Elf };
+        let name = format!("{}-{}", os.as_str(), arch.as_str());
+        let fake = fake_wheel(dir.path(), &name, wheel.library, &sample_header(format, arch));
+        let out = script(
+            "scripts/install-onnxruntime.sh",
+            &[],
+            &[
+                ("POSTURE_UNAME_S", if os == Os::Macos { "Darwin" } else { "Linux" }),
+                ("POSTURE_UNAME_M", arch.as_str()),
+                ("XDG_DATA_HOME", data.to_str().unwrap()),
+                ("POSTURE_ORT_WHEEL", fake.to_str().unwrap()),
+            ],
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !said.contains("ORT_DYLIB_PATH"),
+            "{name}: nothing more to set, yet: {said}"
+        );
+        let looked_at = installed_runtime_path(Platform { os, arch }, |var| {
+            (var == "XDG_DATA_HOME").then(|| data.clone().into_os_string())
+        })
+        .unwrap();
+        assert!(looked_at.is_file(), "{name}: posture looks at {looked_at:?}; {said}");
+        assert_eq!(
+            std::fs::read(&looked_at).unwrap(),
+            sample_header(format, arch),
+            "{name}"
+        );
+        std::fs::remove_file(&looked_at).unwrap();
+        served += 1;
+    }
+    assert_eq!(served, 3, "Linux x86_64 and aarch64, macOS arm64");
+}
+
+#[test]
 fn missing_debian_packages_without_sudo_print_the_command_for_root() {
     // A PATH with what the script needs, no sudo, and an `id` that says "not root".
     let dir = tempfile::tempdir().unwrap();
@@ -490,4 +534,38 @@ fn the_debian_package_installs_files_that_exist() {
         section.contains("depends = \"$auto"),
         "the FFmpeg libraries come from dpkg-shlibdeps"
     );
+}
+
+#[test]
+fn the_image_installs_the_runtime_the_table_names_with_the_binary_and_its_licences() {
+    use posture::pose::platform::{Arch, Os, Platform};
+    let dockerfile = std::fs::read_to_string(repo_file("deploy/Dockerfile")).unwrap();
+    let stages: Vec<&str> = dockerfile.split("\nFROM ").skip(1).collect();
+    assert_eq!(stages.len(), 2, "a build stage and the image");
+    let (build, image) = (stages[0], stages[1]);
+    assert!(image.starts_with("debian:") && image.lines().next().unwrap().ends_with("-slim"));
+    assert!(build.contains("bash scripts/install-deps.sh") && build.contains("bash scripts/install-onnxruntime.sh"));
+    assert!(build.contains("cargo build --release --locked"));
+    // The library the build's installer writes is the one the image copies and points at.
+    let library = Platform {
+        os: Os::Linux,
+        arch: Arch::X86_64,
+    }
+    .runtime_library();
+    let version = posture::pose::runtime::ORT_VERSION;
+    let installed = format!("/opt/share/posture/onnxruntime-{version}/{library}");
+    assert!(
+        image.contains(&format!("COPY --from=build {installed} /usr/local/lib/posture/")),
+        "the image does not copy {installed}"
+    );
+    assert!(image.contains(&format!("ORT_DYLIB_PATH=/usr/local/lib/posture/{library}")));
+    assert!(image.contains("COPY --from=build /src/target/release/posture /usr/local/bin/posture"));
+    for licence in ["/src/LICENSE-MIT", "/src/LICENSE-APACHE", "/src/models/"] {
+        assert!(image.contains(licence), "the image lacks {licence}");
+    }
+    assert!(repo_file("models/LICENSE").is_file());
+    let ignored = std::fs::read_to_string(repo_file("deploy/Dockerfile.dockerignore")).unwrap();
+    assert!(!ignored
+        .lines()
+        .any(|l| l.starts_with("LICENSE") || l.starts_with("models")));
 }

@@ -225,6 +225,9 @@ fn calibrate_then_measure_against_the_baseline() {
     let b: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     assert_eq!(b["view"], "front");
     assert!(b["front"]["signals"]["head_scale_ratio"]["median"].is_number());
+    assert_eq!(b["schema"], "posture-baseline/1");
+    let section = readme_section("`posture calibrate`");
+    assert_every_field_named(&section, &b, &["front", "front.signals.head_scale_ratio"], "a baseline");
 
     // The same clip against its own baseline: no change beyond noise, normal.
     let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);

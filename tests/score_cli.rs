@@ -133,6 +133,10 @@ fn a_folder_is_scored_as_measure_measures_each_input() {
     assert_eq!(summary["inputs"].as_object().unwrap().len(), CLINIC_INPUTS.len());
 
     let run: Value = serde_json::from_str(&read(&tmp.path().join("scored/run.json"))).unwrap();
+    assert_eq!(run["schema"], "posture-score-run/1");
+    let section = readme_section("`posture score`");
+    assert_every_field_named(&section, &run, &["counts"], "run.json");
+    assert_every_field_named(&section, &run["skipped"][0], &[], "a skipped file in run.json");
     assert_eq!(run["counts"]["inputs_found"], 5);
     assert_eq!(run["counts"]["measured"], 5);
     assert_eq!(run["counts"]["failed"], 0);

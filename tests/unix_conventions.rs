@@ -243,33 +243,6 @@ fn an_input_read_without_a_measurement_exits_3_and_an_unreadable_one_1() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
-/// The README's section on `command`.
-fn readme_section(heading: &str) -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    readme
-        .split("\n## ")
-        .find(|s| s.starts_with(heading))
-        .unwrap_or_else(|| panic!("README has no section {heading}"))
-        .to_string()
-}
-
-/// The keys of `value` (an object) and of its objects at `paths`, which `section` must name
-/// as `key`.
-fn assert_every_field_named(section: &str, value: &serde_json::Value, paths: &[&str], what: &str) {
-    for path in [""].iter().chain(paths) {
-        let object = path.split('.').filter(|p| !p.is_empty()).fold(value, |v, key| &v[key]);
-        let object = object
-            .as_object()
-            .unwrap_or_else(|| panic!("{what}: {path} is not an object in {value}"));
-        for key in object.keys() {
-            assert!(
-                section.contains(&format!("`{key}`")),
-                "the README does not name {what}'s field {path}.{key}"
-            );
-        }
-    }
-}
-
 #[test]
 fn every_json_record_has_a_schema_and_the_readme_names_each_field() {
     let render = fixture("renders/s030_side_seated_male_heavy_fhp-moderate_R_yawm5_level.jpg");

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ffmpeg, fixture, names_in};
+use common::{assert_every_field_named, ffmpeg, fixture, names_in, readme_section};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -228,7 +228,12 @@ fn the_report_is_one_self_contained_file_that_chromium_renders_and_prints() {
     let (data, work) = (data.path(), work.path());
     record_with_three_visits(data, work);
     let html_path = work.join("report.html");
-    ok(&posture_with(data, &["report", "P001", "--out", path(&html_path)]));
+    let written = posture_with(data, &["report", "P001", "--out", path(&html_path)]);
+    ok(&written);
+    assert!(String::from_utf8_lossy(&written.stderr).contains("written to"));
+    let quiet = posture_with(data, &["report", "P001", "--out", path(&html_path), "--quiet"]);
+    ok(&quiet);
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "", "--quiet leaves only errors");
     let html = std::fs::read_to_string(&html_path).unwrap();
     assert!(html.contains("data:image/png;base64,iVBOR"), "the key frame is inline");
     assert!(
@@ -249,6 +254,25 @@ fn the_report_is_one_self_contained_file_that_chromium_renders_and_prints() {
     ));
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(json["patient"], "P001");
+    assert_eq!(json["schema"], "posture-history/1");
+    assert_eq!(
+        json,
+        history(data, "P001"),
+        "visits list --json prints the report's object"
+    );
+    let section = readme_section("Remote visits");
+    assert_every_field_named(&section, &json, &["norms", "norms.thresholds"], "report --json");
+    for entry in json["visits"].as_array().unwrap() {
+        assert_every_field_named(&section, entry, &[], "a visit entry");
+        for nested in ["differences", "front_notes"] {
+            for item in entry[nested].as_array().unwrap() {
+                assert_every_field_named(&section, item, &[], nested);
+            }
+        }
+    }
+    for change in json["changes"].as_array().unwrap() {
+        assert_every_field_named(&section, change, &[], "a change");
+    }
     for key in ["date", "view", "cva_deg", "ci95", "frames_used"] {
         assert!(json["visits"][0].get(key).is_some(), "visits lack {key}");
     }

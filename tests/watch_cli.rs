@@ -9,11 +9,28 @@ use serde_json::Value;
 use std::path::Path;
 
 fn events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad event line {l}: {e}")))
-        .collect()
+    after_header(
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad event line {l}: {e}")))
+            .collect(),
+    )
+}
+
+/// The events of `--events` lines, once the first is checked to be the run's header: the
+/// schema, the source and the provenance, and no event.
+fn after_header(mut lines: Vec<Value>) -> Vec<Value> {
+    assert!(!lines.is_empty(), "no header line");
+    let header = lines.remove(0);
+    assert_eq!(header["schema"], "posture-watch-events/1", "{header}");
+    assert!(header.get("event").is_none(), "{header}");
+    assert!(header["source"].is_string(), "{header}");
+    let provenance = &header["provenance"];
+    assert!(provenance["model"]["landmark_sha256"].is_string(), "{header}");
+    assert_eq!(provenance["settings"]["policy"]["onset_s"], 20.0, "{header}");
+    assert_every_field_named(&readme_section("`posture watch`"), &header, &[], "the --events header");
+    lines
 }
 
 fn times_of(events: &[Value], kind: &str) -> Vec<f64> {
@@ -66,8 +83,11 @@ fn forward_head_alerts_after_the_onset_and_looking_down_never_does() {
     );
     let events = events(&log);
     assert!(!events.is_empty());
+    let section = readme_section("`posture watch`");
     for e in &events {
         assert!(e["t_s"].is_number() && e["event"].is_string(), "{e}");
+        assert_eq!(e["schema"], "posture-watch-events/1", "{e}");
+        assert_every_field_named(&section, e, &[], "an --events line");
     }
 
     assert_eq!(times_of(&events, "calibrating"), [0.0]);
@@ -123,7 +143,7 @@ fn watch_with_profiles(clip: &Path, data: &Path) -> Vec<Value> {
         &[("POSTURE_DATA_DIR", data.to_str().unwrap())],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    records(&out)
+    after_header(records(&out))
 }
 
 fn profiles_in(data: &Path) -> Vec<String> {
@@ -194,6 +214,49 @@ fn the_first_watch_records_a_profile_the_next_reuses_it_and_another_resolution_r
     assert_eq!(times_of(&events, "calibrating"), [0.0], "{events:?}");
     assert_eq!(times_of(&events, "calibrated").len(), 1, "{events:?}");
     assert_eq!(profiles_in(&data).len(), 2, "{:?}", profiles_in(&data));
+}
+
+#[test]
+fn quiet_leaves_stderr_empty_and_verbose_says_where_the_models_and_baseline_came_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip_of_renders(dir.path(), "short.mkv", &[("s453", 5)]);
+    let watch = |flag: &str| {
+        let args = [
+            flag,
+            "watch",
+            clip.to_str().unwrap(),
+            "--fast",
+            "--no-tui",
+            "--no-log",
+            "--no-notify",
+            "--calibrate",
+            "2",
+            "--events",
+            "-",
+        ];
+        let out = posture(&args[usize::from(flag.is_empty())..]);
+        assert!(out.status.success(), "{flag}: {}", stderr(&out));
+        out
+    };
+    let (plain, quiet, verbose) = (watch(""), watch("--quiet"), watch("--verbose"));
+    let said = stderr(&plain);
+    assert!(
+        said.contains("baseline recorded (front") && said.contains("watched 5 s"),
+        "{said}"
+    );
+    assert_eq!(stderr(&quiet), "", "--quiet leaves only errors and warnings");
+    let events = after_header(records(&quiet));
+    assert!(
+        events.iter().any(|e| e["event"] == "calibrated"),
+        "--quiet keeps the events: {events:?}"
+    );
+    let said = stderr(&verbose);
+    assert!(
+        said.contains("ONNX Runtime /") && said.contains("pose_detection.onnx"),
+        "{said}"
+    );
+    assert!(said.contains("baseline recorded from the first 2 s"), "{said}");
+    assert!(said.contains("watched 5 s"), "{said}");
 }
 
 #[test]

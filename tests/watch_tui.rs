@@ -161,8 +161,10 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
     assert!(screen.contains("exit status 0"), "{screen}");
 
     let text = std::fs::read_to_string(&events).unwrap();
+    // The first line is the run's header.
     let kinds: Vec<String> = text
         .lines()
+        .skip(1)
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
         .filter(|e| e != "\"status\"")
         .collect();
@@ -181,6 +183,7 @@ fn the_status_screen_shows_the_state_pauses_on_p_and_gives_the_terminal_back_on_
     // The snooze lasts until the next 06:00: between a second and a day.
     let snoozed: Vec<serde_json::Value> = text
         .lines()
+        .skip(1)
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|e| e["event"] == "snoozed")
         .collect();

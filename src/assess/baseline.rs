@@ -16,6 +16,10 @@ use std::path::Path;
 /// Baseline file format version.
 pub const FORMAT: u32 = 1;
 
+/// The schema of a baseline file, like every JSON posture writes. Files from before it was
+/// written have none and are read by their `format`.
+pub const BASELINE_SCHEMA: &str = "posture-baseline/1";
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SideBaseline {
     pub cva_deg: Estimate,
@@ -24,6 +28,9 @@ pub struct SideBaseline {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Baseline {
+    /// [`BASELINE_SCHEMA`]; "" in a file written before baselines had one.
+    #[serde(default)]
+    pub schema: String,
     pub format: u32,
     pub posture_version: String,
     pub inputs: Vec<String>,
@@ -69,6 +76,7 @@ impl Baseline {
             });
         }
         Ok(Baseline {
+            schema: BASELINE_SCHEMA.into(),
             format: FORMAT,
             posture_version: env!("CARGO_PKG_VERSION").into(),
             inputs,
@@ -113,6 +121,12 @@ impl Baseline {
             path: p.clone(),
             detail: e.to_string(),
         })?;
+        if !b.schema.is_empty() && b.schema != BASELINE_SCHEMA {
+            return Err(BaselineError::Invalid {
+                path: p,
+                detail: format!("schema {} (this posture reads {BASELINE_SCHEMA})", b.schema),
+            });
+        }
         if b.format != FORMAT {
             return Err(BaselineError::Invalid {
                 path: p,
@@ -350,6 +364,7 @@ mod tests {
 
     fn side_baseline() -> Baseline {
         Baseline {
+            schema: BASELINE_SCHEMA.into(),
             format: FORMAT,
             posture_version: "test".into(),
             inputs: vec!["clip.mp4".into()],
@@ -380,6 +395,24 @@ mod tests {
         let mut b = side_baseline();
         (b.side, b.front, b.view) = (None, Some(front(BASE)), View::Front);
         assert_eq!(b.check(), Ok(()));
+    }
+
+    #[test]
+    fn a_baseline_names_its_schema_and_one_from_before_schemas_still_loads() {
+        let text = serde_json::to_string(&side_baseline()).unwrap();
+        assert!(
+            text.starts_with(r#"{"schema":"posture-baseline/1","format":1,"#),
+            "{text}"
+        );
+        let mut older: serde_json::Value = serde_json::from_str(&text).unwrap();
+        older.as_object_mut().unwrap().remove("schema");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("older.json");
+        std::fs::write(&path, older.to_string()).unwrap();
+        let loaded = Baseline::load(&path).unwrap();
+        assert_eq!((loaded.schema.as_str(), loaded.side), ("", side_baseline().side));
+        let newer = load_edited(|b| b.schema = "posture-baseline/2".into()).unwrap_err();
+        assert!(newer.contains("schema posture-baseline/2"), "{newer}");
     }
 
     #[test]

@@ -285,6 +285,7 @@ pub fn run(
     counts.not_scored = plan.inputs.len() - parts.len();
     counts.reused = reused;
     let run = store::RunInfo {
+        schema: store::RUN_SCHEMA.into(),
         tool: "posture".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         run_id: plan.run_id.clone(),

@@ -172,9 +172,15 @@ fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
+/// The schema of `run.json`.
+pub const RUN_SCHEMA: &str = "posture-score-run/1";
+
 /// `run.json`: how the tables were made.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunInfo {
+    /// [`RUN_SCHEMA`]; a shard's run.json written before it had one reads as "".
+    #[serde(default)]
+    pub schema: String,
     pub tool: String,
     pub version: String,
     /// The full input list and the settings (shards of one run share it).
@@ -327,6 +333,7 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
         not_scored: 0,
     };
     let run = RunInfo {
+        schema: RUN_SCHEMA.into(),
         tool: "posture".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         run_id: first.run_id.clone(),

@@ -112,14 +112,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         fps: capture::DEFAULT_FPS,
     };
-    let mut models = settings.pipeline.load_models()?;
+    let mut models = super::pipeline::load_models(&settings.pipeline)?;
     let source = settings.pipeline.open_input(&args.source)?;
     let recorded_at = std::time::SystemTime::now();
     let label = args.source.display().to_string();
-    eprintln!(
-        "posture: guided capture: two steps of about {:.0} s each; follow the lines below (Ctrl-C stops and saves what was captured)",
-        args.seconds
-    );
+    // --quiet: no guidance, only errors (a recorded clip captured by a script).
+    let chatty = super::chatty();
+    if chatty {
+        eprintln!(
+            "posture: guided capture: two steps of about {:.0} s each; follow the lines below (Ctrl-C stops and saves what was captured)",
+            args.seconds
+        );
+    }
     // A camera's video is its analysed frames, encoded as they come; a file is kept as it is.
     let mut kept = KeptVideo::default();
     let keep_frames = args.keep_video && is_camera;
@@ -130,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &mut models,
         &stop_requested,
         |_, said| {
-            if let Some(line) = terminal_line(said, args.seconds) {
+            if let Some(line) = terminal_line(said, args.seconds).filter(|_| chatty) {
                 eprintln!("posture: {line}");
             }
         },
@@ -319,15 +323,17 @@ fn save_visit(
         video,
     };
     visit::write(&args.out, &file)?;
-    eprintln!(
-        "posture: visit saved to {}{}",
-        args.out.display(),
-        if captured.complete() {
-            ""
-        } else {
-            " (incomplete: record again once the advice above is followed)"
-        }
-    );
+    if super::chatty() {
+        eprintln!(
+            "posture: visit saved to {}{}",
+            args.out.display(),
+            if captured.complete() {
+                ""
+            } else {
+                " (incomplete: record again once the advice above is followed)"
+            }
+        );
+    }
     Ok(())
 }
 

@@ -35,7 +35,8 @@ files and cameras, and turns the landmarks into posture measures with their unce
 `posture doctor` says what is found and what is missing."
 )]
 struct Cli {
-    /// Only errors on standard error: no progress, no line per input, no summary.
+    /// Only errors and warnings on standard error: no progress, no line per input, no summary,
+    /// no status screen.
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
     /// Also say on standard error where ONNX Runtime and the models were loaded from.

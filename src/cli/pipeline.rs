@@ -110,24 +110,30 @@ impl PipelineArgs {
     }
 
     pub fn load_models(&self) -> anyhow::Result<PoseModels> {
-        let models = self.settings().load_models()?;
-        if super::verbosity() == super::Verbosity::Verbose {
-            let runtime = crate::pose::runtime::find_runtime().map(|p| p.display().to_string());
-            eprintln!(
-                "posture: ONNX Runtime {}; models {}: {} {}, {} {}",
-                runtime.unwrap_or_default(),
-                match &self.settings().models {
-                    crate::pose::runtime::ModelSource::Embedded => "built in".to_string(),
-                    crate::pose::runtime::ModelSource::Dir(dir) => format!("from {}", dir.display()),
-                },
-                crate::pose::runtime::DETECTOR_FILE,
-                models.detector.model().sha256(),
-                models.variant.file_name(),
-                models.landmarks.model().sha256(),
-            );
-        }
-        Ok(models)
+        load_models(&self.settings())
     }
+}
+
+/// Load the models `settings` name; with `--verbose`, say where ONNX Runtime and the models
+/// came from.
+pub fn load_models(settings: &PipelineSettings) -> anyhow::Result<PoseModels> {
+    let models = settings.load_models()?;
+    if super::verbosity() == super::Verbosity::Verbose {
+        let runtime = crate::pose::runtime::find_runtime().map(|p| p.display().to_string());
+        eprintln!(
+            "posture: ONNX Runtime {}; models {}: {} {}, {} {}",
+            runtime.unwrap_or_default(),
+            match &settings.models {
+                crate::pose::runtime::ModelSource::Embedded => "built in".to_string(),
+                crate::pose::runtime::ModelSource::Dir(dir) => format!("from {}", dir.display()),
+            },
+            crate::pose::runtime::DETECTOR_FILE,
+            models.detector.model().sha256(),
+            models.variant.file_name(),
+            models.landmarks.model().sha256(),
+        );
+    }
+    Ok(models)
 }
 
 /// The cores this process may run on: its CPU affinity and cgroup quota, as the standard

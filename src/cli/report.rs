@@ -38,12 +38,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         crate::output::write_replacing(&args.out, bytes.as_bytes())
             .with_context(|| format!("cannot write {}", args.out.display()))?;
-        eprintln!(
-            "posture: report of {} ({} visit(s)) written to {}",
-            h.patient,
-            count,
-            args.out.display()
-        );
+        if super::chatty() {
+            eprintln!(
+                "posture: report of {} ({} visit(s)) written to {}",
+                h.patient,
+                count,
+                args.out.display()
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

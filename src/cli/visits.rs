@@ -101,14 +101,16 @@ fn add(data: &Path, args: AddArgs) -> anyhow::Result<ExitCode> {
         }
         for path in &args.inputs {
             let (stored, visit) = record.add_file(path)?;
-            eprintln!(
-                "posture: visit of {} ({}, {}) added to {}'s record: {}",
-                visit.recorded_at,
-                visit.protocol.as_str(),
-                parts_of(&visit),
-                record.id,
-                stored.display()
-            );
+            if super::chatty() {
+                eprintln!(
+                    "posture: visit of {} ({}, {}) added to {}'s record: {}",
+                    visit.recorded_at,
+                    visit.protocol.as_str(),
+                    parts_of(&visit),
+                    record.id,
+                    stored.display()
+                );
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -135,16 +137,18 @@ fn add(data: &Path, args: AddArgs) -> anyhow::Result<ExitCode> {
     let parts = parts_of(&file.visit);
     let when = file.visit.recorded_at.clone();
     let stored = record.add_new(file)?;
-    eprintln!(
-        "posture: visit of {when} (import, {parts}{}) added to {}'s record: {}",
-        if args.recorded_at.is_none() {
-            "; dated by the file's modification time"
-        } else {
-            ""
-        },
-        record.id,
-        stored.display()
-    );
+    if super::chatty() {
+        eprintln!(
+            "posture: visit of {when} (import, {parts}{}) added to {}'s record: {}",
+            if args.recorded_at.is_none() {
+                "; dated by the file's modification time"
+            } else {
+                ""
+            },
+            record.id,
+            stored.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

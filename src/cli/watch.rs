@@ -1,6 +1,6 @@
 //! `posture watch`: the live desk check.
 
-use super::pipeline::{stop_requested, PipelineArgs};
+use super::pipeline::{load_models, stop_requested, PipelineArgs};
 use super::tui::Screen;
 use crate::assess::recording::{differences, model_id, Recording};
 use crate::assess::Thresholds;
@@ -9,7 +9,7 @@ use crate::measures::MeasureSettings;
 use crate::monitor::log::{self, SessionClock, SessionLog};
 use crate::monitor::notify::{choose_sink_here, Notifier};
 use crate::monitor::source::Opener;
-use crate::monitor::{self, profile, Calibration, EventBody, EventRecord, WatchSettings};
+use crate::monitor::{self, profile, Calibration, EventBody, EventLine, EventRecord, EventsHeader, WatchSettings};
 use crate::pipeline::{InputError, PipelineSettings};
 use anyhow::Context;
 use std::io::{IsTerminal, Write};
@@ -30,7 +30,8 @@ without either, the baseline stored for this camera and resolution (a file: its 
 the first watch of a camera (or file) at a resolution records one from its first 10 s (sit upright) and stores it. \
 Forward head held for 20 s starts an alert; good posture held for 5 s ends it; frames without a reading \
 (nobody there, turned away) neither start nor end one. Looking down is never forward head.\n\n--events writes JSON \
-Lines: t_s, event (status at least once a second, calibrating, calibrated, alert_start, alert_end, away, back, paused, \
+Lines (schema posture-watch-events/1): first a header with the source and the provenance (models' hashes, \
+thresholds, settings), then per event t_s, event (status at least once a second, calibrating, calibrated, alert_start, alert_end, away, back, paused, \
 resumed, snoozed, camera_released, camera_reopened, camera_unavailable) and its fields. An alert also shows a desktop \
 notification (none with --no-notify; without a notification service, one warning and the terminal bell). A camera is \
 closed while paused or snoozed and opened again after; one that fails is tried again every few seconds. \
@@ -120,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         fps: args.fps,
         recalibrate_s: args.calibrate.unwrap_or(DEFAULT_CALIBRATE_S),
     };
-    let mut models = settings.pipeline.load_models()?;
+    let mut models = load_models(&settings.pipeline)?;
     let mut opener = WatchOpener {
         first: None,
         path: args.source.clone(),
@@ -171,6 +172,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             },
         },
     };
+    if super::verbosity() == super::Verbosity::Verbose {
+        let from = match (&calibration, args.baseline.as_deref()) {
+            (Calibration::Given(_), Some(file)) => format!("from {}", file.display()),
+            (Calibration::Given(_), None) => profile_path.as_deref().map_or_else(
+                || "stored for this camera".into(),
+                |p| format!("stored for this camera in {}", p.display()),
+            ),
+            (Calibration::Record { seconds }, _) => format!("recorded from the first {seconds:.0} s"),
+            (Calibration::None, _) => "none".into(),
+        };
+        eprintln!("posture: baseline {from}");
+    }
     // Each baseline recorded is kept for the next watch with this camera.
     let save_profile = profile_path.filter(|_| !args.no_log);
     let mut notifier = Notifier::for_choice(choose_sink_here(args.no_notify));
@@ -183,6 +196,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut write_error = None;
     let label = args.source.display().to_string();
+    if let Some(out) = events.as_mut() {
+        serde_json::to_writer(&mut *out, &EventsHeader::of(&label, &models, &settings))
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+            .context("cannot write events")?;
+    }
     let clock = if args.fast {
         SessionClock::Media
     } else {
@@ -205,7 +225,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // those events would go to the same terminal.
     let events_on_terminal =
         args.events.as_ref().is_some_and(|e| e.as_os_str() == "-") && std::io::stdout().is_terminal();
-    let screen = if !args.no_tui && std::io::stderr().is_terminal() && !events_on_terminal {
+    // --quiet leaves stderr to errors and warnings: no screen, no lines, no summary.
+    let chatty = super::chatty();
+    let screen = if chatty && !args.no_tui && std::io::stderr().is_terminal() && !events_on_terminal {
         Some(Screen::start(settings.thresholds).context("cannot start the status screen (--no-tui goes without)")?)
     } else {
         None
@@ -245,11 +267,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             last_t_s.set(event.t_s);
             match screen.borrow_mut().as_mut() {
                 Some(s) => s.update(event),
-                None => {
+                None if chatty => {
                     if let Some(line) = terminal_line(event) {
                         eprintln!("posture: {line}");
                     }
                 }
+                None => {}
             }
             if let Some(Err(e)) = log.as_mut().map(|l| l.record(event)) {
                 warn(format!("warning: session log stopped: {e}"));
@@ -257,7 +280,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
             if let Some(out) = events.as_mut() {
                 // A line at a time, flushed: a killed watch keeps every event it wrote.
-                let written = serde_json::to_writer(&mut *out, event)
+                let written = serde_json::to_writer(&mut *out, &EventLine::of(event))
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"))
                     .and_then(|()| out.flush());
@@ -281,10 +304,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(e) = write_error {
         anyhow::bail!("cannot write events: {e}");
     }
-    eprintln!(
-        "posture: watched {:.0} s, {} frame(s) analysed, {} alert(s)",
-        summary.seconds, summary.frames_analysed, summary.alerts
-    );
+    if chatty {
+        eprintln!(
+            "posture: watched {:.0} s, {} frame(s) analysed, {} alert(s)",
+            summary.seconds, summary.frames_analysed, summary.alerts
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,5 +19,6 @@ pub mod source;
 mod watch;
 
 pub use watch::{
-    apply_command, watch, AlertKind, Calibration, Command, EventBody, EventRecord, WatchSettings, WatchSummary,
+    apply_command, watch, AlertKind, Calibration, Command, EventBody, EventLine, EventRecord, EventsHeader,
+    WatchSettings, WatchSummary, EVENTS_SCHEMA,
 };

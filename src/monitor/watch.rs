@@ -8,7 +8,7 @@ use crate::assess::baseline::Baseline;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::{Clock, Frame, FrameSource};
 use crate::measures::{measure_frame, MeasureSettings, Reason, View};
-use crate::pipeline::{for_each_frame_of, InputError, PersonMaskWhen, PipelineSettings};
+use crate::pipeline::{for_each_frame_of, AssessSettings, InputError, PersonMaskWhen, PipelineSettings, Provenance};
 use crate::pose::{PoseFrame, PoseModels};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -43,6 +43,58 @@ pub struct EventRecord {
     pub t_s: f64,
     #[serde(flatten)]
     pub body: EventBody,
+}
+
+/// The schema of each `posture watch --events` line.
+pub const EVENTS_SCHEMA: &str = "posture-watch-events/1";
+
+/// An event as one `--events` line: the schema, then the event's fields.
+#[derive(Debug, serde::Serialize)]
+pub struct EventLine<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    event: &'a EventRecord,
+}
+
+/// The first `--events` line, once per run: what made the events (the models' hashes, the
+/// thresholds and settings), so that the lines after it need not carry it.
+#[derive(Debug, serde::Serialize)]
+pub struct EventsHeader<'a> {
+    schema: &'static str,
+    source: &'a str,
+    provenance: Provenance,
+}
+
+impl<'a> EventsHeader<'a> {
+    /// The header of a watch of `source` with `models` and `settings`: the provenance
+    /// `measure` writes, its settings with the watch's own (`fps`, `judge`, `policy`).
+    pub fn of(source: &'a str, models: &PoseModels, settings: &WatchSettings) -> EventsHeader<'a> {
+        let assess = AssessSettings {
+            view: ViewChoice::Auto,
+            measure: settings.measure,
+            thresholds: settings.thresholds,
+        };
+        let mut provenance = Provenance::of(models, &settings.pipeline, &assess);
+        if let Some(own) = provenance.settings.as_object_mut() {
+            own.insert("fps".into(), settings.fps.into());
+            own.insert("judge".into(), serde_json::json!(settings.judge));
+            own.insert("policy".into(), serde_json::json!(settings.policy));
+        }
+        EventsHeader {
+            schema: EVENTS_SCHEMA,
+            source,
+            provenance,
+        }
+    }
+}
+
+impl<'a> EventLine<'a> {
+    pub fn of(event: &'a EventRecord) -> EventLine<'a> {
+        EventLine {
+            schema: EVENTS_SCHEMA,
+            event,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -486,6 +538,19 @@ mod tests {
     use crate::frames::FrameError;
     use crate::monitor::policy::PolicySettings;
     use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn an_events_line_starts_with_its_schema_then_the_event() {
+        let line = serde_json::to_string(&EventLine::of(&EventRecord {
+            t_s: 12.5,
+            body: EventBody::Snoozed { until_s: 912.5 },
+        }))
+        .unwrap();
+        assert_eq!(
+            line,
+            r#"{"schema":"posture-watch-events/1","t_s":12.5,"event":"snoozed","until_s":912.5}"#
+        );
+    }
     use std::time::Duration;
 
     /// A clock that moves only when slept on.

@@ -12,6 +12,7 @@
 pub mod crop;
 pub mod detector;
 pub mod landmarks;
+pub mod platform;
 pub mod roi;
 pub mod runtime;
 pub mod segmentation;

@@ -2,28 +2,36 @@
 //!
 //! `ort` is built with `load-dynamic`: the library is not linked in but opened at run time,
 //! because ort's default build would download a binary, which cannot work offline. The library
-//! comes from the `onnxruntime` 1.31.1 Python wheel, unpacked by
-//! `scripts/install-onnxruntime.sh` into [`default_runtime_path`].
+//! comes from the `onnxruntime` 1.31.1 Python wheel for the platform ([`super::platform`]),
+//! unpacked by `scripts/install-onnxruntime.sh` (or `.ps1` on Windows) into
+//! [`default_runtime_path`].
 
+use super::platform::{Os, Platform};
 use sha2::{Digest, Sha256};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The ONNX Runtime release the project is built and tested against.
 pub const ORT_VERSION: &str = "1.31.1";
-const ORT_LIBRARY: &str = "libonnxruntime.so.1.31.1";
 
 /// SHA-256 of every shipped model, so a corrupt or swapped file is refused by name.
 const MODEL_SUMS: &str = include_str!("../../models/SHA256SUMS");
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    #[error("ONNX Runtime {ORT_VERSION} not found (looked in: {looked}); install it with `bash scripts/install-onnxruntime.sh`, or set ORT_DYLIB_PATH to a {ORT_LIBRARY}")]
-    RuntimeMissing { looked: String },
-    #[error(
-        "ONNX Runtime at {path} cannot be used: {detail}; reinstall it with `bash scripts/install-onnxruntime.sh`"
-    )]
-    RuntimeUnusable { path: PathBuf, detail: String },
+    #[error("ONNX Runtime {ORT_VERSION} not found (looked in: {looked}); install it with `{install}`, or set ORT_DYLIB_PATH to a {library}")]
+    RuntimeMissing {
+        looked: String,
+        library: &'static str,
+        install: &'static str,
+    },
+    #[error("ONNX Runtime at {path} cannot be used: {detail}; reinstall it with `{install}`")]
+    RuntimeUnusable {
+        path: PathBuf,
+        detail: String,
+        install: &'static str,
+    },
     #[error("model file {path} is missing; restore the models/ folder (git checkout models/) or pass --models DIR")]
     ModelMissing { path: PathBuf },
     #[error("model file {path} is corrupt or not the shipped model (SHA-256 {actual}, expected {expected}); restore it with `git checkout models/`")]
@@ -38,50 +46,76 @@ pub enum RuntimeError {
     Inference { path: PathBuf, detail: String },
 }
 
-/// Where the install script puts the library: `$XDG_DATA_HOME/posture/onnxruntime-1.31.1/`
-/// (`~/.local/share/posture/...` when XDG_DATA_HOME is unset).
-pub fn default_runtime_path() -> Option<PathBuf> {
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+/// The library's file name and the command that installs it, on the platform this runs on.
+/// On a platform the table does not know, only ORT_DYLIB_PATH can name the library.
+fn runtime_for_here() -> (Option<&'static str>, &'static str) {
+    match Platform::current() {
+        Ok(platform) => (Some(platform.runtime_library()), platform.install_command()),
+        Err(_) => (None, "bash scripts/install-onnxruntime.sh"),
+    }
+}
+
+/// Where the install script for `platform` puts the library, given the environment's
+/// variables (`var`): `%LOCALAPPDATA%\posture\onnxruntime-1.31.1\` on Windows, else
+/// `$XDG_DATA_HOME/posture/onnxruntime-1.31.1/` (`~/.local/share/...` when XDG_DATA_HOME is
+/// unset).
+pub fn installed_runtime_path(platform: Platform, var: impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let var = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let data = match platform.os {
+        Os::Windows => var("LOCALAPPDATA")?,
+        Os::Linux | Os::Macos => {
+            var("XDG_DATA_HOME").or_else(|| var("HOME").map(|h| h.join(".local").join("share")))?
+        }
+    };
     Some(
-        data.join(format!("posture/onnxruntime-{ORT_VERSION}"))
-            .join(ORT_LIBRARY),
+        data.join("posture")
+            .join(format!("onnxruntime-{ORT_VERSION}"))
+            .join(platform.runtime_library()),
     )
+}
+
+/// Where the install script puts the library on this machine.
+pub fn default_runtime_path() -> Option<PathBuf> {
+    installed_runtime_path(Platform::current().ok()?, |name| std::env::var_os(name))
 }
 
 /// The library to load: ORT_DYLIB_PATH when set, else the default location, else next to
 /// the executable.
 pub fn find_runtime() -> Result<PathBuf, RuntimeError> {
+    let (library, install) = runtime_for_here();
+    let missing = |looked: String| RuntimeError::RuntimeMissing {
+        looked,
+        library: library.unwrap_or("ONNX Runtime shared library"),
+        install,
+    };
     if let Some(p) = std::env::var_os("ORT_DYLIB_PATH").filter(|v| !v.is_empty()) {
         let path = PathBuf::from(p);
         return if path.is_file() {
             Ok(path)
         } else {
-            Err(RuntimeError::RuntimeMissing {
-                looked: format!("ORT_DYLIB_PATH={}", path.display()),
-            })
+            Err(missing(format!("ORT_DYLIB_PATH={}", path.display())))
         };
     }
     let mut candidates: Vec<PathBuf> = default_runtime_path().into_iter().collect();
-    if let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(Path::to_path_buf))
-    {
-        candidates.push(dir.join(ORT_LIBRARY));
+    if let (Some(dir), Some(library)) = (
+        std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(Path::to_path_buf)),
+        library,
+    ) {
+        candidates.push(dir.join(library));
     }
-    candidates
-        .iter()
-        .find(|c| c.is_file())
-        .cloned()
-        .ok_or_else(|| RuntimeError::RuntimeMissing {
-            looked: candidates
+    candidates.iter().find(|c| c.is_file()).cloned().ok_or_else(|| {
+        missing(if candidates.is_empty() {
+            "nowhere: ORT_DYLIB_PATH is unset".to_string()
+        } else {
+            candidates
                 .iter()
                 .map(|c| c.display().to_string())
                 .collect::<Vec<_>>()
-                .join(", "),
+                .join(", ")
         })
+    })
 }
 
 static RUNTIME: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
@@ -102,6 +136,7 @@ pub fn init_runtime() -> Result<&'static ort::environment::Environment, RuntimeE
     loaded.as_ref().map_err(|detail| RuntimeError::RuntimeUnusable {
         path,
         detail: detail.clone(),
+        install: runtime_for_here().1,
     })
 }
 
@@ -402,6 +437,64 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pose::platform::{wheel_table, Arch};
+
+    /// An environment with only `vars` set.
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
+    }
+
+    #[test]
+    fn the_installed_library_is_looked_for_under_its_platforms_name_on_every_row() {
+        let home = env_of(&[("HOME", "/home/u"), ("LOCALAPPDATA", "C:/Users/u/AppData/Local")]);
+        for (os, arch, wheel) in wheel_table() {
+            let path = installed_runtime_path(Platform { os, arch }, &home).unwrap();
+            assert_eq!(path.file_name().unwrap(), wheel.library, "{os:?} {arch:?}");
+            let folder = path.parent().unwrap();
+            assert!(
+                folder.ends_with(format!("posture/onnxruntime-{ORT_VERSION}")),
+                "{path:?}"
+            );
+            let data = match os {
+                Os::Windows => "C:/Users/u/AppData/Local",
+                Os::Linux | Os::Macos => "/home/u/.local/share",
+            };
+            assert!(path.starts_with(data), "{os:?}: {path:?}");
+        }
+    }
+
+    #[test]
+    fn xdg_data_home_moves_the_library_and_windows_needs_localappdata() {
+        let linux = Platform {
+            os: Os::Linux,
+            arch: Arch::X86_64,
+        };
+        let xdg = env_of(&[("HOME", "/home/u"), ("XDG_DATA_HOME", "/data")]);
+        assert_eq!(
+            installed_runtime_path(linux, xdg),
+            Some(PathBuf::from(
+                "/data/posture/onnxruntime-1.31.1/libonnxruntime.so.1.31.1"
+            ))
+        );
+        let empty_xdg = env_of(&[("HOME", "/home/u"), ("XDG_DATA_HOME", "")]);
+        assert!(installed_runtime_path(linux, empty_xdg)
+            .unwrap()
+            .starts_with("/home/u/.local/share"));
+        let windows = Platform {
+            os: Os::Windows,
+            arch: Arch::X86_64,
+        };
+        assert_eq!(installed_runtime_path(windows, env_of(&[("HOME", "/home/u")])), None);
+        assert_eq!(installed_runtime_path(linux, env_of(&[])), None);
+    }
+
+    #[test]
+    fn this_machine_looks_for_the_library_its_wheel_installs() {
+        let wheel = Platform::current().unwrap().ort_wheel().unwrap();
+        let default = default_runtime_path().unwrap();
+        assert_eq!(default.file_name().unwrap(), wheel.library);
+        assert_eq!(runtime_for_here().0, Some(wheel.library));
+    }
 
     #[test]
     fn every_shipped_model_has_a_checksum() {

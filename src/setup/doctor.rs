@@ -115,7 +115,7 @@ pub fn examine(models: &ModelSource) -> Report {
 fn onnx_runtime(platform: Platform, from_env: bool) -> Check {
     const NAME: &str = "ONNX Runtime";
     let install = platform.install_command();
-    let library = platform.ort_wheel().map_or("the ONNX Runtime library", |w| w.library);
+    let library = platform.runtime_library();
     let fix = || {
         if from_env {
             format!("set ORT_DYLIB_PATH to an ONNX Runtime {ORT_VERSION} {library} built for {platform}, or unset it and run {install}")

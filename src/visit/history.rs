@@ -72,8 +72,14 @@ pub struct Norms {
     pub validation_cva_mae_deg: f32,
 }
 
+/// The schema of a patient's history as JSON (`posture report --json`, `posture visits list
+/// --json`).
+pub const HISTORY_SCHEMA: &str = "posture-history/1";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct History {
+    /// [`HISTORY_SCHEMA`].
+    pub schema: &'static str,
     pub patient: String,
     pub visits: Vec<HistoryEntry>,
     pub changes: Vec<HistoryChange>,
@@ -159,6 +165,7 @@ pub fn history(patient: &str, visits: &[(String, VisitFile)], thresholds: &Thres
     entries.sort_by_key(|e| (e.visit, e.view));
     let changes = side_changes(&entries, thresholds);
     History {
+        schema: HISTORY_SCHEMA,
         patient: patient.to_string(),
         visits: entries,
         changes,

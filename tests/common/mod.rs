@@ -95,6 +95,33 @@ pub fn measure_exit_status(recs: &[serde_json::Value]) -> Option<i32> {
     Some(if unmeasured { 3 } else { 0 })
 }
 
+/// The README's section whose heading starts with `heading`.
+pub fn readme_section(heading: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    readme
+        .split("\n## ")
+        .find(|s| s.starts_with(heading))
+        .unwrap_or_else(|| panic!("README has no section {heading}"))
+        .to_string()
+}
+
+/// The keys of `value` (an object) and of its objects at `paths`, which `section` must name
+/// as `key`.
+pub fn assert_every_field_named(section: &str, value: &serde_json::Value, paths: &[&str], what: &str) {
+    for path in [""].iter().chain(paths) {
+        let object = path.split('.').filter(|p| !p.is_empty()).fold(value, |v, key| &v[key]);
+        let object = object
+            .as_object()
+            .unwrap_or_else(|| panic!("{what}: {path} is not an object in {value}"));
+        for key in object.keys() {
+            assert!(
+                section.contains(&format!("`{key}`")),
+                "the README does not name {what}'s field {path}.{key}"
+            );
+        }
+    }
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
