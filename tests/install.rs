@@ -120,6 +120,41 @@ fn a_copied_binary_measures_from_any_folder_as_the_clone_does() {
 }
 
 #[test]
+fn cargo_install_into_a_temporary_root_gives_a_posture_that_measures_from_any_folder() {
+    let (root, work, home) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    // The build folder these tests were built in: cargo install then reuses what it holds
+    // (the same release build), instead of building everything again in a folder of its own.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/tmp");
+    let installed = Command::new(env!("CARGO"))
+        .args(["install", "--quiet", "--locked", "--offline", "--path"])
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .arg("--root")
+        .arg(root.path())
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("cargo runs");
+    assert!(installed.status.success(), "cargo install: {}", stderr(&installed));
+    let binary = root.path().join("bin").join("posture");
+    std::fs::copy(fixture(DEMO_RENDER), work.path().join("side.jpg")).unwrap();
+    let args = ["measure", "--json", "side.jpg"];
+    let clone = run_elsewhere(
+        Path::new(env!("CARGO_BIN_EXE_posture")),
+        work.path(),
+        home.path(),
+        &args,
+        &[],
+    );
+    let out = run_elsewhere(&binary, work.path(), home.path(), &args, &[]);
+    assert!(out.status.success(), "the installed posture: {}", stderr(&out));
+    assert_eq!(records(&out), records(&clone));
+    assert!(records(&out)[0]["cva_deg"].is_number());
+}
+
+#[test]
 fn a_copied_binary_still_takes_its_models_from_posture_models() {
     let (install, work, home) = (
         tempfile::tempdir().unwrap(),
