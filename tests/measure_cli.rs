@@ -220,9 +220,7 @@ fn calibrate_then_measure_against_the_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
     let clip = fixture("webcam_face.mp4");
-    let out = posture(&["calibrate", clip.to_str().unwrap(), "--out", baseline.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let b: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let b = calibrate(&clip, &baseline);
     assert_eq!(b["view"], "front");
     assert!(b["front"]["signals"]["head_scale_ratio"]["median"].is_number());
     assert_eq!(b["schema"], "posture-baseline/1");
@@ -274,9 +272,7 @@ fn a_baseline_of_another_person_or_camera_set_up_is_flagged_and_not_compared() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
     let clip = fixture("webcam_face.mp4");
-    let out = posture(&["calibrate", clip.to_str().unwrap(), "--out", baseline.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let b: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let b = calibrate(&clip, &baseline);
     let setup = &b["setup"];
     assert_eq!(setup["source"]["kind"], "file", "{b}");
     assert_eq!(

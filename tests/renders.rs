@@ -8,6 +8,7 @@ use common::*;
 use posture::validation::FRONT_RULE_HELD_OUT_FROM;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::path::Path;
 
 fn truth() -> Vec<Value> {
     let t: Value = serde_json::from_str(&std::fs::read_to_string(fixture("renders/truth.json")).unwrap()).unwrap();
@@ -155,8 +156,7 @@ fn front_looking_down_is_told_from_forward_head() {
     let (mut looks, mut fhps, mut upright) = (Vec::new(), Vec::new(), Vec::new());
     for base in grouped.iter().filter(|s| s["camera_anchor"] == s["id"]) {
         let baseline = dir.path().join(format!("{}.json", base["id"].as_str().unwrap()));
-        let out = posture(&["calibrate", &render_path(base), "--out", baseline.to_str().unwrap()]);
-        assert!(out.status.success(), "{}: {}", base["id"], stderr(&out));
+        calibrate(Path::new(&render_path(base)), &baseline);
         let group: Vec<&Value> = grouped
             .iter()
             .filter(|s| s["camera_anchor"] == base["id"] && s["id"] != base["id"])

@@ -253,3 +253,15 @@ pub fn json_differs_beyond_last_digit(got: &serde_json::Value, want: &serde_json
         _ => (got != want).then(|| format!("{got} against {want}")),
     }
 }
+
+/// `posture calibrate INPUT --out BASELINE`, which must succeed, and the baseline it wrote.
+pub fn calibrate(input: &Path, baseline: &Path) -> serde_json::Value {
+    let out = posture(&[
+        "calibrate",
+        input.to_str().unwrap(),
+        "--out",
+        baseline.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "calibrate {}: {}", input.display(), stderr(&out));
+    serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap()
+}
