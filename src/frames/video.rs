@@ -1183,6 +1183,18 @@ pub(crate) mod tests {
             assert_eq!(numbers(&joined), numbers(&whole), "{path:?} stride {stride}");
             assert!(joined == whole, "{path:?} stride {stride}: pixels differ");
         }
+        // A segment that decodes another number of frames than its packets promise says so at
+        // its end (the caller then decodes the file whole).
+        let options = VideoOptions::default();
+        let mut segments = VideoSource::segments(&constant, &options, 2000.0, None).unwrap();
+        segments.spans[1].frames += 1;
+        let mut segment = VideoSource::open_segment(&constant, &options, &segments, 1).unwrap();
+        let mut last = None;
+        while let Some(next) = segment.next_frame() {
+            last = Some(next);
+        }
+        let e = last.unwrap().unwrap_err().to_string();
+        assert!(e.contains("the packets promise"), "{e}");
         // The variable rate really varies.
         let times: Vec<f64> = yielded(&mut VideoSource::open(&variable, &VideoOptions::default()).unwrap())
             .iter()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `posture score` on one long clip plus 10 renders, with --jobs 1 and --jobs 2: the tail of a
 # run where one clip is most of the work. The clip is the walking fixture looped 16 times
-# (122.7 s: segments of 60 s, 60 s and 2.7 s), read with --stride 2 (every other frame: a round of four runs takes about 4 minutes on a busy 2-core machine).
+# (122.7 s: segments of 60 s, 60 s and 2.7 s), read with --stride 2 (every other frame: a round
+# of four runs takes about 4 minutes on a busy 2-core machine).
 # Each configuration runs ROUNDS times, interleaved, so that a busy spell on the shared
 # machine hits all alike; the script prints each wall time and, per round, jobs1/jobs2.
 # BEFORE=path/to/an/older/posture adds that binary's two configurations to each round.
