@@ -139,20 +139,6 @@ fn interrupted(args: &[&str], signal: &str, after: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// The walking clip played 8 times over (1840 frames): far more work than the 3 s before the
-/// signal on any machine (the single clip takes 2.5 s on a fast one).
-const LONG_CLIP_FRAMES: u64 = 8 * 230;
-
-fn long_walk(dir: &Path) -> PathBuf {
-    let walk = dir.join("walk_x8.mp4");
-    let source = fixture("sports2d_walk.mp4");
-    ffmpeg(
-        &["-stream_loop", "7", "-i", source.to_str().unwrap(), "-c", "copy"],
-        &walk,
-    );
-    walk
-}
-
 fn interrupted_measure(signal: &str) -> (Output, Vec<Value>) {
     let dir = tempfile::tempdir().unwrap();
     let walk = long_walk(dir.path());

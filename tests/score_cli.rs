@@ -1,7 +1,8 @@
 //! `posture score` on real fixtures: a folder becomes tables that say what `posture measure`
 //! says of each input; a run killed with SIGKILL and run again equals an uninterrupted run;
 //! two shards merged equal one run; key frames never overwrite each other; bad inputs fail
-//! alone, by name.
+//! alone, by name; a clip longer than a tracking segment gives the same numbers whether
+//! measured, scored by one worker or cut among two.
 
 mod common;
 use common::*;
@@ -367,4 +368,49 @@ fn a_clip_with_bystanders_says_so() {
     assert!(line.contains("subject chosen among"), "{line}");
     let alone = posture(&["measure", fixture("render_s030_sway.mp4").to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&alone.stdout).contains("chosen among"));
+}
+
+#[test]
+fn a_long_clip_cut_among_two_workers_gives_what_measure_and_one_worker_give() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clips = tmp.path().join("clips");
+    std::fs::create_dir(&clips).unwrap();
+    long_walk(&clips);
+    // Every third frame: a third of the work, and the stride's file indices across the cut.
+    let stride = 3;
+    // The walk has no side reading (the exit status says so): its frames are what is compared.
+    let measured = run_in(tmp.path(), &["measure", "--json", "clips/walk_x8.mp4", "--stride", "3"]);
+    let expected = records(&measured);
+    assert_eq!(expected.len(), 1, "{}", stderr(&measured));
+    assert_eq!(
+        expected[0]["quality"]["frames_total"],
+        LONG_CLIP_FRAMES.div_ceil(stride)
+    );
+
+    let mut outputs = Vec::new();
+    for (jobs, segmented) in [("1", 0), ("2", 1)] {
+        let out_dir = format!("jobs{jobs}");
+        let args = ["score", "clips", "--out", &out_dir, "--jobs", jobs, "--stride", "3"];
+        let out = run_in(tmp.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let out_dir = tmp.path().join(out_dir);
+        let run: Value = serde_json::from_str(&read(&out_dir.join("run.json"))).unwrap();
+        assert_eq!(run["counts"]["segmented"], segmented, "--jobs {jobs}");
+        assert_eq!(jsonl(&out_dir.join("summary.jsonl")), expected, "--jobs {jobs}");
+        outputs.push(tables(&out_dir));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Frame numbers and times run on across the cut at 60 s, as the file's.
+    let rows: Vec<(u64, f64)> = outputs[0][0]
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            (cells[1].parse().unwrap(), cells[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len() as u64, LONG_CLIP_FRAMES.div_ceil(stride));
+    assert!(rows.iter().enumerate().all(|(i, r)| r.0 == i as u64 * stride));
+    assert!(rows.windows(2).all(|w| w[1].1 > w[0].1));
+    assert!(rows.iter().any(|r| r.1 < 60_000.0) && rows.iter().any(|r| r.1 >= 60_000.0));
 }

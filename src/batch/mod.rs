@@ -11,20 +11,25 @@
 //!
 //! Scheduling: `jobs` workers, each with its own single-threaded model sessions, take inputs
 //! largest file first, so that a long clip starts early instead of running alone at the end.
+//! A video file of two or more [`crate::pipeline::SEGMENT_S`] segments is cut when a worker
+//! takes it: the other segments go to the front of the queue, for idle workers to take, and the
+//! worker that finishes the last one joins and judges them ([`crate::pipeline::measure_segment`]:
+//! the numbers are those of `measure`, whatever the number of jobs).
 
 pub mod keyframe;
 pub mod store;
 
 use crate::assess::baseline::Baseline;
 use crate::frames::discover::{discover, Skipped};
+use crate::frames::Segments;
 use crate::output::measure::MeasureRecord;
 use crate::output::table;
-use crate::pipeline::{Analysis, AssessSettings, PipelineSettings, Provenance};
+use crate::pipeline::{measure_segment, Analysis, AssessSettings, Measured, PipelineSettings, Provenance};
 use crate::pose::{Landmark, PoseModels, NUM_LANDMARKS};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use store::{InputKey, Part, PartStore};
 
 pub use store::merge;
@@ -159,6 +164,8 @@ pub enum Event {
         frames: u64,
         bytes: u64,
         error: Option<String>,
+        /// Segments it was measured in (1: whole).
+        segments: usize,
     },
     /// Already scored by an earlier run with the same settings.
     Reused { bytes: u64 },
@@ -181,6 +188,9 @@ pub struct Counts {
     pub reused: usize,
     /// Inputs without a result because the run was stopped.
     pub not_scored: usize,
+    /// Long clips measured in segments by several workers in this run.
+    #[serde(default)]
+    pub segmented: usize,
 }
 
 /// Score every input of `plan` into `out_dir`, then assemble the tables. `on_event` hears of
@@ -215,14 +225,26 @@ pub fn run(
     }
     // Largest first: a long clip started last would run alone while the other workers idle.
     todo.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.position.cmp(&b.position)));
-    // No more workers than inputs to score (each loads its own models).
-    let jobs = settings.jobs.max(1).min(todo.len());
-    let queue = Mutex::new(todo.into_iter().collect::<VecDeque<_>>());
+    // With fewer inputs than jobs, cutting the clips now tells how many workers have work
+    // (each loads its own models); otherwise the workers cut them as they take them.
+    let mut cut: HashMap<usize, Option<Segments>> = HashMap::new();
+    let mut pieces = todo.len();
+    if settings.jobs > 1 && todo.len() < settings.jobs {
+        for input in &todo {
+            let segments = settings.pipeline.segments(&input.path);
+            pieces += segments.as_ref().map_or(0, |s| s.spans.len() - 1);
+            cut.insert(input.position, segments);
+        }
+    }
+    let jobs = settings.jobs.max(1).min(pieces);
+    let cut = Mutex::new(cut);
+    let queue = Mutex::new(todo.into_iter().map(Work::Input).collect::<VecDeque<_>>());
+    let mut segmented = 0;
     let (sender, receiver) = mpsc::channel::<Result<Event, BatchError>>();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let sender = sender.clone();
-            let (queue, store) = (&queue, &store);
+            let (queue, store, cut) = (&queue, &store, &cut);
             scope.spawn(move || {
                 let mut models = match settings.pipeline.load_models() {
                     Ok(m) => m,
@@ -235,7 +257,7 @@ pub fn run(
                     if stop() {
                         return;
                     }
-                    let Some(input) = queue.lock().expect("queue lock").pop_front() else {
+                    let Some(work) = queue.lock().expect("queue lock").pop_front() else {
                         return;
                     };
                     let analysis = Analysis {
@@ -244,8 +266,35 @@ pub fn run(
                         baseline,
                         provenance,
                     };
-                    let event = score_one(input, &analysis, settings.keyframes, &mut models, store, out_dir, stop);
-                    if sender.send(event).is_err() {
+                    let scorer = Scorer {
+                        analysis: &analysis,
+                        keyframes: settings.keyframes,
+                        store,
+                        out_dir,
+                        stop,
+                    };
+                    let work = match work {
+                        Work::Input(input) if jobs > 1 => {
+                            let known = cut.lock().expect("cut lock").remove(&input.position);
+                            match known.unwrap_or_else(|| settings.pipeline.segments(&input.path)) {
+                                Some(segments) => {
+                                    let clip = Arc::new(CutClip::new(input, segments));
+                                    let mut queue = queue.lock().expect("queue lock");
+                                    for n in (1..clip.segments.spans.len()).rev() {
+                                        queue.push_front(Work::Segment(Arc::clone(&clip), n));
+                                    }
+                                    Work::Segment(clip, 0)
+                                }
+                                None => Work::Input(input),
+                            }
+                        }
+                        other => other,
+                    };
+                    let event = match work {
+                        Work::Input(input) => Some(scorer.score(input, &mut models)),
+                        Work::Segment(clip, n) => scorer.score_segment(&clip, n, &mut models),
+                    };
+                    if event.is_some_and(|e| sender.send(e).is_err()) {
                         return;
                     }
                 }
@@ -255,7 +304,12 @@ pub fn run(
         let mut first_error = None;
         for event in receiver {
             match event {
-                Ok(e) => on_event(e),
+                Ok(e) => {
+                    if matches!(e, Event::Scored { segments, .. } if segments > 1) {
+                        segmented += 1;
+                    }
+                    on_event(e)
+                }
                 Err(e) => {
                     // A worker that cannot work (models, disk) stops the run cleanly.
                     queue.lock().expect("queue lock").clear();
@@ -284,6 +338,7 @@ pub fn run(
     }
     counts.not_scored = plan.inputs.len() - parts.len();
     counts.reused = reused;
+    counts.segmented = segmented;
     let run = store::RunInfo {
         schema: store::RUN_SCHEMA.into(),
         tool: "posture".into(),
@@ -304,61 +359,150 @@ pub fn run(
     Ok(counts)
 }
 
-/// Measure one input and store its result.
-fn score_one(
-    input: &PlannedInput,
-    analysis: &Analysis,
-    keyframes: bool,
-    models: &mut PoseModels,
-    store: &PartStore,
-    out_dir: &Path,
-    stop: &(dyn Fn() -> bool + Sync),
-) -> Result<Event, BatchError> {
-    // Key frames need the subject's landmarks on the frame chosen after the summary; keep them
-    // only for frames with a side reading, and only when asked.
-    let mut skeletons: Vec<(u64, [Landmark; NUM_LANDMARKS])> = Vec::new();
-    let result = analysis.run(&input.path, models, stop, |_, pose, measured| {
-        if keyframes && measured.timed.measure.side.is_ok() {
-            if let Some(p) = &pose.pose {
-                skeletons.push((measured.index, p.landmarks));
-            }
-        }
-    });
-    if result.stats.interrupted {
-        return Ok(Event::Stopped { input: result.input });
+/// What a worker takes from the queue.
+enum Work<'a> {
+    /// A whole input.
+    Input(&'a PlannedInput),
+    /// The n-th segment of a clip cut for several workers.
+    Segment(Arc<CutClip<'a>>, usize),
+}
+
+/// The subject's landmarks on frames with a side reading (frame index first), for the key
+/// frame chosen after the summary.
+type Skeletons = Vec<(u64, [Landmark; NUM_LANDMARKS])>;
+
+/// A clip cut into segments, and the segments measured so far.
+struct CutClip<'a> {
+    input: &'a PlannedInput,
+    segments: Segments,
+    done: Mutex<Vec<Option<(Measured, Skeletons)>>>,
+}
+
+impl<'a> CutClip<'a> {
+    fn new(input: &'a PlannedInput, segments: Segments) -> CutClip<'a> {
+        let done = Mutex::new(segments.spans.iter().map(|_| None).collect());
+        CutClip { input, segments, done }
     }
-    let mut record = MeasureRecord::of(&result, &analysis.assess.thresholds);
-    let keyframe = if keyframes {
-        match keyframe::write(out_dir, &input.path, &result, &skeletons, analysis.pipeline) {
-            Ok(path) => path,
-            Err(e) => {
-                record.error.get_or_insert(format!("key frame: {e}"));
-                None
+}
+
+/// How a worker measures inputs and stores their results.
+struct Scorer<'a> {
+    analysis: &'a Analysis<'a>,
+    keyframes: bool,
+    store: &'a PartStore,
+    out_dir: &'a Path,
+    stop: &'a (dyn Fn() -> bool + Sync),
+}
+
+impl Scorer<'_> {
+    /// Keeps the skeletons of frames with a side reading, when key frames are asked for.
+    fn keep_skeleton<'s>(
+        &self,
+        skeletons: &'s mut Skeletons,
+    ) -> impl FnMut(&crate::frames::Frame, &crate::pose::PoseFrame, &crate::pipeline::MeasuredFrame) + 's {
+        let keyframes = self.keyframes;
+        move |_, pose, measured| {
+            if keyframes && measured.timed.measure.side.is_ok() {
+                if let Some(p) = &pose.pose {
+                    skeletons.push((measured.index, p.landmarks));
+                }
             }
         }
-    } else {
-        None
-    };
-    let error = record
-        .error
-        .clone()
-        .or_else(|| result.nobody_in_view().then(|| "no person in view".to_string()));
-    let part = Part {
-        position: input.position,
-        input: result.input.clone(),
-        key: input.key.clone(),
-        failed: error.is_some(),
-        record_json: serde_json::to_string(&record).expect("records serialise"),
-        summary_row: String::from_utf8(table::summary_row(&record, keyframe.as_deref())).expect("CSV is UTF-8"),
-        keyframe,
-    };
-    store.write(&input.path, &part, &table::frame_rows(&result))?;
-    Ok(Event::Scored {
-        input: result.input,
-        frames: result.stats.frames,
-        bytes: input.bytes,
-        error,
-    })
+    }
+
+    /// Measure one input whole and store its result.
+    fn score(&self, input: &PlannedInput, models: &mut PoseModels) -> Result<Event, BatchError> {
+        let mut skeletons = Skeletons::new();
+        let result = self
+            .analysis
+            .run(&input.path, models, self.stop, self.keep_skeleton(&mut skeletons));
+        self.store(input, result, &skeletons, 1)
+    }
+
+    /// Measure one segment of a cut clip; the worker that measures the last one joins them,
+    /// judges the clip and stores its result (`None` until then). A segment that ended in an
+    /// error has the clip measured whole instead, so that its result and errors are those of
+    /// an uncut run.
+    fn score_segment(&self, clip: &CutClip, n: usize, models: &mut PoseModels) -> Option<Result<Event, BatchError>> {
+        let input = clip.input;
+        let mut skeletons = Skeletons::new();
+        let measured = measure_segment(
+            &input.path,
+            (&clip.segments, n),
+            self.analysis.pipeline,
+            &self.analysis.assess.measure,
+            models,
+            self.stop,
+            self.keep_skeleton(&mut skeletons),
+        );
+        let parts = {
+            let mut done = clip.done.lock().expect("segments lock");
+            done[n] = Some((measured, skeletons));
+            if done.iter().any(Option::is_none) {
+                return None;
+            }
+            std::mem::take(&mut *done)
+        };
+        let (parts, skeletons): (Vec<Measured>, Vec<Skeletons>) = parts.into_iter().flatten().unzip();
+        let measured = Measured::joined(parts);
+        if measured.stats.interrupted {
+            return Some(Ok(Event::Stopped {
+                input: input.path.display().to_string(),
+            }));
+        }
+        if measured.error.is_some() {
+            return Some(self.score(input, models));
+        }
+        let result = self.analysis.assess(&input.path, measured);
+        Some(self.store(input, result, &skeletons.concat(), clip.segments.spans.len()))
+    }
+
+    /// Store the result of one input.
+    fn store(
+        &self,
+        input: &PlannedInput,
+        result: crate::pipeline::InputResult,
+        skeletons: &[(u64, [Landmark; NUM_LANDMARKS])],
+        segments: usize,
+    ) -> Result<Event, BatchError> {
+        let (analysis, keyframes, out_dir) = (self.analysis, self.keyframes, self.out_dir);
+        if result.stats.interrupted {
+            return Ok(Event::Stopped { input: result.input });
+        }
+        let mut record = MeasureRecord::of(&result, &analysis.assess.thresholds);
+        let keyframe = if keyframes {
+            match keyframe::write(out_dir, &input.path, &result, skeletons, analysis.pipeline) {
+                Ok(path) => path,
+                Err(e) => {
+                    record.error.get_or_insert(format!("key frame: {e}"));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let error = record
+            .error
+            .clone()
+            .or_else(|| result.nobody_in_view().then(|| "no person in view".to_string()));
+        let part = Part {
+            position: input.position,
+            input: result.input.clone(),
+            key: input.key.clone(),
+            failed: error.is_some(),
+            record_json: serde_json::to_string(&record).expect("records serialise"),
+            summary_row: String::from_utf8(table::summary_row(&record, keyframe.as_deref())).expect("CSV is UTF-8"),
+            keyframe,
+        };
+        self.store.write(&input.path, &part, &table::frame_rows(&result))?;
+        Ok(Event::Scored {
+            input: result.input,
+            frames: result.stats.frames,
+            bytes: input.bytes,
+            error,
+            segments,
+        })
+    }
 }
 
 #[cfg(test)]

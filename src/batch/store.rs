@@ -331,6 +331,7 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
         skipped: first.counts.skipped,
         reused: 0,
         not_scored: 0,
+        segmented: 0,
     };
     let run = RunInfo {
         schema: RUN_SCHEMA.into(),

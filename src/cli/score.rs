@@ -244,11 +244,17 @@ impl Progress {
                 frames,
                 bytes,
                 error,
+                segments,
             } => {
                 self.frames += frames;
                 if self.log_lines {
+                    let cut = if segments > 1 {
+                        format!(" in {segments} segments")
+                    } else {
+                        String::new()
+                    };
                     eprintln!(
-                        "posture: [{}/{}] {input}: {frames} frame(s)",
+                        "posture: [{}/{}] {input}: {frames} frame(s){cut}",
                         self.inputs_done + 1,
                         self.inputs_total
                     );

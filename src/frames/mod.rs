@@ -8,6 +8,7 @@ pub mod discover;
 mod image_file;
 mod read_ahead;
 mod replay;
+pub mod segment;
 mod video;
 mod writer;
 
@@ -18,6 +19,7 @@ pub use camera::{
 pub use image_file::{ImageSource, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE_PX};
 pub use read_ahead::ReadAhead;
 pub use replay::{Clock, ReplaySource, SystemClock};
+pub use segment::{segment_of, Segments};
 pub use video::{VideoOptions, VideoSource};
 pub use writer::{VideoWriteError, VideoWriter, VIDEO_EXTENSION};
 
@@ -142,6 +144,22 @@ pub fn open_file(path: &Path, options: &OpenOptions) -> Result<Box<dyn FrameSour
     if options.replay {
         return Ok(Box::new(ReplaySource::new(video)));
     }
+    read_ahead(path, video)
+}
+
+/// Open the `n`-th segment of a video file ([`VideoSource::open_segment`]), decoded ahead as
+/// [`open_file`] decodes a whole file.
+pub fn open_segment(
+    path: &Path,
+    options: &VideoOptions,
+    segments: &Segments,
+    n: usize,
+) -> Result<Box<dyn FrameSource>, FrameError> {
+    check_path(path)?;
+    read_ahead(path, VideoSource::open_segment(path, options, segments, n)?)
+}
+
+fn read_ahead(path: &Path, video: VideoSource) -> Result<Box<dyn FrameSource>, FrameError> {
     // On one core a decoding thread cannot overlap anything: it would only add switches.
     if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
         return Ok(Box::new(video));

@@ -5,6 +5,7 @@
 //! by real-time replay are decoded (the codec needs them as references) but never converted.
 
 use super::image_file::check_size;
+use super::segment::{segment_of, Segments};
 use super::{Frame, FrameError, FrameSource};
 use ffmpeg::codec::threading;
 use ffmpeg::format::Pixel;
@@ -14,7 +15,7 @@ use ffmpeg_next as ffmpeg;
 use std::io::Read;
 use std::os::raw::c_int;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 /// How to decode a video file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,54 @@ pub(crate) struct Decoded {
     picture: frame::Video,
     pub(crate) index: u64,
     pub(crate) timestamp_ms: f64,
+    /// The presentation time in stream units, when the picture has one.
+    pts: Option<i64>,
+}
+
+/// Milliseconds from the stream start of a time in stream units.
+fn media_ms(ts: i64, start: i64, time_base: Rational) -> f64 {
+    (ts - start) as f64 * f64::from(time_base) * 1000.0
+}
+
+/// What a source decoding one segment ([`VideoSource::open_segment`]) keeps track of.
+struct SegmentState {
+    segment: u64,
+    length_ms: f64,
+    /// Sorted presentation times of all packets: a frame's index is its rank (for a segment
+    /// reached by a seek, where frames cannot be counted from the file start).
+    pts: Option<Arc<[i64]>>,
+    /// Frames the packets promise in this segment, and those decoded so far.
+    expected: u64,
+    admitted: u64,
+}
+
+/// Where a decoded picture lies against the segment being decoded.
+enum Placed {
+    Before,
+    Inside(Decoded),
+    After,
+    /// A picture whose time is not among the packets': the segment cannot be numbered.
+    Unnumbered,
+}
+
+impl SegmentState {
+    fn place(&mut self, mut decoded: Decoded) -> Placed {
+        let segment = segment_of(decoded.timestamp_ms, self.length_ms);
+        if segment < self.segment {
+            return Placed::Before;
+        }
+        if segment > self.segment {
+            return Placed::After;
+        }
+        if let Some(pts) = &self.pts {
+            match decoded.pts.map(|t| pts.binary_search(&t)) {
+                Some(Ok(rank)) => decoded.index = rank as u64,
+                _ => return Placed::Unnumbered,
+            }
+        }
+        self.admitted += 1;
+        Placed::Inside(decoded)
+    }
 }
 
 /// The RGB24 converter, rebuilt only when the input format, size or colour signalling changes.
@@ -181,6 +230,8 @@ pub struct VideoSource {
     unsent: Option<ffmpeg::Packet>,
     consecutive_errors: u32,
     converter: Converter,
+    /// Set when only one segment of the file is decoded.
+    segment: Option<SegmentState>,
 }
 
 /// Turns decoded pictures into upright RGB frames. Whichever thread converts owns one
@@ -334,6 +385,7 @@ impl VideoSource {
             end_checked: false,
             unsent: None,
             consecutive_errors: 0,
+            segment: None,
             converter: Converter {
                 path: path.to_owned(),
                 scaler: None,
@@ -400,6 +452,86 @@ impl VideoSource {
         self.height
     }
 
+    /// How to cut this file into segments of `length_ms` of media time (those starting before
+    /// `limit_ms`), from a demux-only pass over its packets; `None` when it holds fewer than
+    /// two, or when its frames could not be numbered from the packets alone (see
+    /// [`super::segment`]).
+    pub fn segments(path: &Path, options: &VideoOptions, length_ms: f64, limit_ms: Option<f64>) -> Option<Segments> {
+        // Opened as sequential decoding opens it, for the same stream and the same start time.
+        let source = VideoSource::open(path, options).ok()?;
+        let start = source.start_ts?;
+        let mut input = open_input(path).ok()?;
+        let mut pts = Vec::new();
+        let mut max_reorder = 0;
+        loop {
+            let mut packet = ffmpeg::Packet::empty();
+            if packet.read(&mut input).is_err() {
+                break;
+            }
+            if packet.stream() != source.stream_index {
+                continue;
+            }
+            let t = packet.pts()?;
+            max_reorder = max_reorder.max(packet.dts().map_or(0, |d| t - d));
+            pts.push(t);
+        }
+        pts.sort_unstable();
+        let distinct = pts.windows(2).all(|w| w[0] < w[1]);
+        let counted = source.declared_frames.is_none_or(|n| n == pts.len() as u64);
+        if !distinct || !counted {
+            return None;
+        }
+        let times_ms: Vec<f64> = pts.iter().map(|&t| media_ms(t, start, source.time_base)).collect();
+        Segments::cut(&times_ms, length_ms, limit_ms, Arc::from(pts), max_reorder)
+    }
+
+    /// Open the `n`-th segment of `segments` (made by [`VideoSource::segments`] for this file):
+    /// the frames sequential decoding gives in that stretch of media time, with the same
+    /// indices and timestamps, then `None`. The first segment is decoded from the file start;
+    /// a later one from a keyframe at or before its start, passing over the pictures before
+    /// it unconverted. At its end, a segment that decoded fewer or more frames than the
+    /// packets promise gives a `Corrupt` error (the caller then decodes the file whole).
+    pub fn open_segment(
+        path: &Path,
+        options: &VideoOptions,
+        segments: &Segments,
+        n: usize,
+    ) -> Result<VideoSource, FrameError> {
+        let mut source = VideoSource::open(path, options)?;
+        let span = segments.spans[n];
+        source.segment = Some(SegmentState {
+            segment: span.segment,
+            length_ms: segments.length_ms,
+            pts: (n > 0).then(|| Arc::clone(&segments.pts)),
+            expected: span.frames,
+            admitted: 0,
+        });
+        if n > 0 {
+            let target = segments.first_pts(n) - segments.max_reorder;
+            // SAFETY: the format context is open and owned by `source.input`; the stream index
+            // is that of the chosen stream.
+            let sought = unsafe {
+                ffmpeg::ffi::av_seek_frame(
+                    source.input.as_mut_ptr(),
+                    source.stream_index as c_int,
+                    target,
+                    ffmpeg::ffi::AVSEEK_FLAG_BACKWARD,
+                )
+            };
+            if sought < 0 {
+                return Err(source.corrupt(format!(
+                    "cannot seek to segment {}: {}",
+                    span.segment,
+                    ffmpeg::Error::from(sought)
+                )));
+            }
+            source.decoder.flush();
+            source.primed = None;
+            source.unsent = None;
+        }
+        Ok(source)
+    }
+
     /// The next frame that the stride keeps, decoded but not converted to RGB. At the end, if
     /// fewer frames came out than the container declares, one `Corrupt` "truncated" error
     /// comes before `None`.
@@ -409,9 +541,31 @@ impl VideoSource {
                 Some(first) => first,
                 None => match self.decode_one() {
                     Some(Ok(d)) => d,
+                    // Pictures before a segment's start may miss references after the seek;
+                    // a frame lost inside the segment shows in the count at its end.
+                    Some(Err(_)) if self.segment.as_ref().is_some_and(|s| s.admitted == 0) => continue,
                     Some(Err(e)) => return Some(Err(e)),
                     None => return self.end_of_stream(),
                 },
+            };
+            let placed = match self.segment.as_mut() {
+                Some(segment) => segment.place(decoded),
+                None => Placed::Inside(decoded),
+            };
+            let decoded = match placed {
+                Placed::Inside(d) => d,
+                Placed::Before => continue,
+                Placed::After => {
+                    self.feed = Feed::Done;
+                    return self.end_of_stream();
+                }
+                Placed::Unnumbered => {
+                    self.feed = Feed::Done;
+                    self.end_checked = true;
+                    return Some(Err(
+                        self.corrupt("a frame's time is not among the packets' times".into())
+                    ));
+                }
             };
             if decoded.index % self.stride == 0 {
                 return Some(Ok(decoded));
@@ -552,17 +706,16 @@ impl VideoSource {
         self.in_flight = self.in_flight.saturating_sub(1);
         let index = self.decoded_count;
         self.decoded_count += 1;
-        let timestamp_ms = match picture.timestamp() {
-            Some(ts) => {
-                let start = *self.start_ts.get_or_insert(ts);
-                (ts - start) as f64 * f64::from(self.time_base) * 1000.0
-            }
+        let pts = picture.timestamp();
+        let timestamp_ms = match pts {
+            Some(ts) => media_ms(ts, *self.start_ts.get_or_insert(ts), self.time_base),
             None => index as f64 * 1000.0 / self.fps,
         };
         Decoded {
             picture,
             index,
             timestamp_ms,
+            pts,
         }
     }
 
@@ -572,6 +725,14 @@ impl VideoSource {
             return None;
         }
         self.end_checked = true;
+        if let Some(segment) = &self.segment {
+            return (segment.admitted != segment.expected).then(|| {
+                Err(self.corrupt(format!(
+                    "segment {} decoded {} frames where the packets promise {}",
+                    segment.segment, segment.admitted, segment.expected
+                )))
+            });
+        }
         match self.declared_frames {
             Some(declared) if self.decoded_count < declared => Some(Err(self.corrupt(format!(
                 "truncated: decoded {} of {} frames",
@@ -1010,6 +1171,95 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(checked, 10 * 3);
+    }
+
+    /// Index, timestamp and pixels of every frame a source yields.
+    fn yielded(src: &mut dyn FrameSource) -> Vec<(u64, f64, Vec<u8>)> {
+        all_frames(src)
+            .into_iter()
+            .map(|f| (f.index, f.timestamp_ms, f.image.into_raw()))
+            .collect()
+    }
+
+    #[test]
+    fn segments_give_the_frames_indices_and_timestamps_of_sequential_decoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = "testsrc2=size=320x240:rate=30:duration=8";
+        // Constant rate with B-frames (reordered packets) and a keyframe every 1.3 s; and a
+        // variable rate (frames 53 ms apart from frame 100 on) in Matroska's millisecond units.
+        let constant = dir.path().join("constant.mp4");
+        ffmpeg(&["-f", "lavfi", "-i", source, "-c:v", "libx264", "-g", "40"], &constant);
+        let variable = dir.path().join("variable.mkv");
+        let vfr = "setpts='N/30/TB + if(gte(N\\,100)\\, (N-100)*0.02/TB\\, 0)'";
+        ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                source,
+                "-vf",
+                vfr,
+                "-fps_mode",
+                "vfr",
+                "-c:v",
+                "libx264",
+                "-g",
+                "40",
+            ],
+            &variable,
+        );
+        for (path, stride) in [(&constant, 1), (&variable, 1), (&variable, 3)] {
+            let options = VideoOptions {
+                stride,
+                decoder_threads: 0,
+            };
+            let whole = yielded(&mut VideoSource::open(path, &options).unwrap());
+            let segments = VideoSource::segments(path, &options, 2000.0, None).expect("the clip is cut");
+            assert!(segments.spans.len() >= 3, "{:?}", segments.spans);
+            let mut joined = Vec::new();
+            for n in 0..segments.spans.len() {
+                let mut segment = crate::frames::open_segment(path, &options, &segments, n).unwrap();
+                let frames = yielded(segment.as_mut());
+                assert!(frames
+                    .iter()
+                    .all(|f| crate::frames::segment_of(f.1, 2000.0) == segments.spans[n].segment));
+                joined.extend(frames);
+            }
+            let numbers = |frames: &[(u64, f64, Vec<u8>)]| frames.iter().map(|f| (f.0, f.1)).collect::<Vec<_>>();
+            assert_eq!(numbers(&joined), numbers(&whole), "{path:?} stride {stride}");
+            assert!(joined == whole, "{path:?} stride {stride}: pixels differ");
+        }
+        // A segment that decodes another number of frames than its packets promise says so at
+        // its end (the caller then decodes the file whole).
+        let options = VideoOptions::default();
+        let mut segments = VideoSource::segments(&constant, &options, 2000.0, None).unwrap();
+        segments.spans[1].frames += 1;
+        let mut segment = VideoSource::open_segment(&constant, &options, &segments, 1).unwrap();
+        let mut last = None;
+        while let Some(next) = segment.next_frame() {
+            last = Some(next);
+        }
+        let e = last.unwrap().unwrap_err().to_string();
+        assert!(e.contains("the packets promise"), "{e}");
+        // The variable rate really varies.
+        let times: Vec<f64> = yielded(&mut VideoSource::open(&variable, &VideoOptions::default()).unwrap())
+            .iter()
+            .map(|f| f.1)
+            .collect();
+        let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(
+            gaps.iter().any(|&g| g < 40.0) && gaps.iter().any(|&g| g > 45.0),
+            "{gaps:?}"
+        );
+    }
+
+    #[test]
+    fn a_clip_shorter_than_two_segments_is_not_cut() {
+        let options = VideoOptions::default();
+        assert!(VideoSource::segments(&fixture("webcam_face.mp4"), &options, 60_000.0, None).is_none());
+        // Nor is a long clip whose duration limit ends it within the first segment.
+        assert!(VideoSource::segments(&fixture("webcam_face.mp4"), &options, 1000.0, Some(0.9)).is_none());
+        assert!(VideoSource::segments(&fixture("webcam_face.mp4"), &options, 1000.0, None).is_some());
     }
 
     #[test]

@@ -22,7 +22,10 @@ pub use provenance::{ModelProvenance, Provenance};
 use crate::assess::baseline::{front_comparison, side_changes, Baseline, Change, FrontComparison};
 use crate::assess::recording::{model_id, Framing, Recording, SetUpDifference};
 use crate::assess::{assess_frames, Summary, Thresholds, TimedMeasure, ViewChoice};
-use crate::frames::{self, CameraConfig, Frame, FrameError, FrameSource, OpenOptions, SourceInfo, VideoOptions};
+use crate::frames::{
+    self, segment_of, CameraConfig, Frame, FrameError, FrameSource, OpenOptions, Segments, SourceInfo, VideoOptions,
+    VideoSource,
+};
 use crate::measures::{measure_frame, needs_person_mask, MeasureSettings, Reason};
 use crate::pose::runtime::ModelSource;
 use crate::pose::{
@@ -30,6 +33,14 @@ use crate::pose::{
     Tracker, TrackerConfig, TrackingMode,
 };
 use std::path::Path;
+
+/// Media time after which tracking a video file starts afresh, as at the file's start: the
+/// subject is found again by the same rule (largest person, or nearest `--subject`) and the
+/// smoothing filters restart. Each such stretch can then be tracked on its own, so that
+/// `score` spreads one long clip over several cores and still gives the numbers `measure`
+/// gives. A minute: long enough that a restart (a few frames of filter warm-up) touches under
+/// 1% of the frames, short enough that a ten-minute clip keeps several cores busy.
+pub const SEGMENT_S: f64 = 60.0;
 
 /// How landmarks of a stream are smoothed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -154,7 +165,7 @@ impl PipelineSettings {
 
     /// Open one input: `camera:N` or a file.
     pub fn open_input(&self, input: &Path) -> Result<Box<dyn FrameSource>, InputError> {
-        if let Some(device) = input.to_str().and_then(|s| s.strip_prefix("camera:")) {
+        if let Some(device) = camera_device(input) {
             let device = device.parse().map_err(|_| InputError::CameraSpec {
                 spec: input.display().to_string(),
             })?;
@@ -175,6 +186,20 @@ impl PipelineSettings {
         Ok(frames::open_file(input, &options)?)
     }
 
+    /// How a video file is cut into [`SEGMENT_S`] stretches tracked on their own, when it
+    /// holds two or more (see [`measure_segment`]); `None` for anything else.
+    pub fn segments(&self, input: &Path) -> Option<Segments> {
+        if self.replay || is_camera(input) {
+            return None;
+        }
+        let options = VideoOptions {
+            stride: self.stride,
+            decoder_threads: self.decoder_threads,
+        };
+        let limit_ms = self.duration_s.map(|s| s * 1000.0);
+        VideoSource::segments(input, &options, SEGMENT_S * 1000.0, limit_ms)
+    }
+
     fn tracker(&self, is_still: bool) -> Tracker {
         Tracker::new(TrackerConfig {
             mode: if is_still {
@@ -190,6 +215,14 @@ impl PipelineSettings {
             ..Default::default()
         })
     }
+}
+
+fn camera_device(input: &Path) -> Option<&str> {
+    input.to_str().and_then(|s| s.strip_prefix("camera:"))
+}
+
+fn is_camera(input: &Path) -> bool {
+    camera_device(input).is_some()
 }
 
 /// Whether a frame at `timestamp_ms` lies beyond a duration limit: the limit keeps the media
@@ -232,7 +265,8 @@ pub fn for_each_frame<E: From<InputError>>(
     each: impl FnMut(&Frame, &PoseFrame, bool) -> Result<(), E>,
 ) -> Result<LoopStats, E> {
     let mut stats = LoopStats::default();
-    frame_loop(input, settings, models, stop, each, &mut stats).map(|()| stats)
+    let open = || settings.open_input(input);
+    frame_loop(input, open, settings, models, stop, each, &mut stats).map(|()| stats)
 }
 
 /// [`for_each_frame`] over a source the caller opened: a camera it set up, frames it alters
@@ -246,12 +280,14 @@ pub fn for_each_frame_of<E: From<InputError>>(
     each: impl FnMut(&Frame, &PoseFrame, bool) -> Result<(), E>,
 ) -> Result<LoopStats, E> {
     let mut stats = LoopStats::default();
-    source_loop(source, label, settings, models, stop, each, &mut stats).map(|()| stats)
+    source_loop(source, label, None, settings, models, stop, each, &mut stats).map(|()| stats)
 }
 
-/// [`for_each_frame`], counting into `stats` whether or not it ends in an error.
+/// [`for_each_frame`] over what `open` opens, counting into `stats` whether or not it ends in
+/// an error. Files are tracked in [`SEGMENT_S`] stretches; cameras as one stream.
 fn frame_loop<E: From<InputError>>(
     input: &Path,
+    open: impl FnOnce() -> Result<Box<dyn FrameSource>, InputError>,
     settings: &PipelineSettings,
     models: &mut PoseModels,
     stop: &dyn Fn() -> bool,
@@ -259,15 +295,20 @@ fn frame_loop<E: From<InputError>>(
     stats: &mut LoopStats,
 ) -> Result<(), E> {
     let started = std::time::Instant::now();
-    let source = settings.open_input(input);
+    let source = open();
     stats.seconds = started.elapsed().as_secs_f64();
     let label = input.display().to_string();
-    source_loop(source?, &label, settings, models, stop, each, stats)
+    let segment_ms = (!is_camera(input)).then_some(SEGMENT_S * 1000.0);
+    source_loop(source?, &label, segment_ms, settings, models, stop, each, stats)
 }
 
+/// The loop itself; with `segment_ms`, the tracker starts afresh at each new stretch of that
+/// much media time.
+#[allow(clippy::too_many_arguments)]
 fn source_loop<E: From<InputError>>(
     mut source: Box<dyn FrameSource>,
     label: &str,
+    segment_ms: Option<f64>,
     settings: &PipelineSettings,
     models: &mut PoseModels,
     stop: &dyn Fn() -> bool,
@@ -277,6 +318,7 @@ fn source_loop<E: From<InputError>>(
     let started = std::time::Instant::now();
     stats.is_still = source.is_still();
     let mut tracker = settings.tracker(stats.is_still);
+    let mut segment = None;
     let mut bad_frames = Vec::new();
     let result = loop {
         let Some(next) = source.next_frame() else { break Ok(()) };
@@ -293,6 +335,13 @@ fn source_loop<E: From<InputError>>(
         };
         if past_duration(frame.timestamp_ms, settings.duration_s) {
             break Ok(());
+        }
+        if let Some(length_ms) = segment_ms {
+            let now = segment_of(frame.timestamp_ms, length_ms);
+            if segment.is_some_and(|s| now > s) {
+                tracker = settings.tracker(stats.is_still);
+            }
+            segment = Some(segment.map_or(now, |s: u64| s.max(now)));
         }
         let size = (frame.image.width(), frame.image.height());
         stats.frame_size = size;
@@ -363,6 +412,42 @@ pub fn measure_input(
     measure_settings: &MeasureSettings,
     models: &mut PoseModels,
     stop: &dyn Fn() -> bool,
+    on_frame: impl FnMut(&Frame, &PoseFrame, &MeasuredFrame),
+) -> Measured {
+    let open = || settings.open_input(input);
+    measure_opened(input, open, settings, measure_settings, models, stop, on_frame)
+}
+
+/// [`measure_input`] for the `n`-th of the `segments` of a video file, `(segments, n)`
+/// ([`PipelineSettings::segments`]): its frames, tracked from the segment's start as
+/// [`measure_input`] tracks them. Joined in order ([`Measured::joined`]), the segments give
+/// what [`measure_input`] gives for the whole file, unless one ends in an error: measure the
+/// file whole then (a frame lost to a seek, or a damaged file, whose errors should read as
+/// they do for the whole file).
+pub fn measure_segment(
+    input: &Path,
+    (segments, n): (&Segments, usize),
+    settings: &PipelineSettings,
+    measure_settings: &MeasureSettings,
+    models: &mut PoseModels,
+    stop: &dyn Fn() -> bool,
+    on_frame: impl FnMut(&Frame, &PoseFrame, &MeasuredFrame),
+) -> Measured {
+    let options = VideoOptions {
+        stride: settings.stride,
+        decoder_threads: settings.decoder_threads,
+    };
+    let open = || Ok(frames::open_segment(input, &options, segments, n)?);
+    measure_opened(input, open, settings, measure_settings, models, stop, on_frame)
+}
+
+fn measure_opened(
+    input: &Path,
+    open: impl FnOnce() -> Result<Box<dyn FrameSource>, InputError>,
+    settings: &PipelineSettings,
+    measure_settings: &MeasureSettings,
+    models: &mut PoseModels,
+    stop: &dyn Fn() -> bool,
     mut on_frame: impl FnMut(&Frame, &PoseFrame, &MeasuredFrame),
 ) -> Measured {
     let mut frames = Vec::new();
@@ -387,8 +472,29 @@ pub fn measure_input(
         person_mask: PersonMaskWhen::SideReadings(*measure_settings),
         ..settings.clone()
     };
-    let error = frame_loop(input, &settings, models, stop, each, &mut stats).err();
+    let error = frame_loop(input, open, &settings, models, stop, each, &mut stats).err();
     Measured { frames, stats, error }
+}
+
+impl Measured {
+    /// The segments of one file, measured apart, as one: frames in order, counts and times
+    /// added, the first error.
+    pub fn joined(parts: Vec<Measured>) -> Measured {
+        let mut whole = Measured {
+            frames: Vec::new(),
+            stats: LoopStats::default(),
+            error: None,
+        };
+        for part in parts {
+            whole.frames.extend(part.frames);
+            whole.stats.frames += part.stats.frames;
+            whole.stats.frames_with_person += part.stats.frames_with_person;
+            whole.stats.seconds += part.stats.seconds;
+            whole.stats.interrupted |= part.stats.interrupted;
+            whole.error = whole.error.or(part.error);
+        }
+        whole
+    }
 }
 
 /// What decides the numbers once frames are measured.
@@ -547,6 +653,11 @@ impl Analysis<'_> {
         on_frame: impl FnMut(&Frame, &PoseFrame, &MeasuredFrame),
     ) -> InputResult {
         let measured = measure_input(input, self.pipeline, &self.assess.measure, models, stop, on_frame);
+        self.assess(input, measured)
+    }
+
+    /// Judge one input measured already ([`assess_input`]).
+    pub fn assess(&self, input: &Path, measured: Measured) -> InputResult {
         assess_input(
             &input.display().to_string(),
             measured,

@@ -16,6 +16,22 @@ pub fn ffmpeg(args: &[&str], output: &Path) {
     assert!(status.success(), "ffmpeg {args:?} failed");
 }
 
+/// The walking clip played 8 times over (1840 frames, 61.3 s: longer than one tracking
+/// segment): far more work than the 3 s before a signal on any machine (the single clip takes
+/// 2.5 s on a fast one).
+pub const LONG_CLIP_FRAMES: u64 = 8 * 230;
+
+/// Write the long walking clip ([`LONG_CLIP_FRAMES`]) into `dir`.
+pub fn long_walk(dir: &Path) -> PathBuf {
+    let walk = dir.join("walk_x8.mp4");
+    let source = fixture("sports2d_walk.mp4");
+    ffmpeg(
+        &["-stream_loop", "7", "-i", source.to_str().unwrap(), "-c", "copy"],
+        &walk,
+    );
+    walk
+}
+
 /// The names of the entries in `dir`, sorted.
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
