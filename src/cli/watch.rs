@@ -55,8 +55,8 @@ pub struct Args {
     /// Record the baseline from the first SECONDS of usable frames (sit upright).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     calibrate: Option<f64>,
-    /// Frames analysed a second (twice as many while an alert is pending, half as many once
-    /// the reading has not changed for 10 s, a quarter while nobody is there).
+    /// Frames analysed a second (twice as many while an alert is pending, half as many but
+    /// not below 2 once the level has not changed for 10 s, a quarter while nobody is there).
     #[arg(long, default_value = "4", value_parser = parse_fps)]
     fps: f64,
     /// Write the events as JSON Lines to FILE, or to standard output with -.

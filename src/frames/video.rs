@@ -528,6 +528,7 @@ impl VideoSource {
             source.decoder.flush();
             source.primed = None;
             source.unsent = None;
+            source.in_flight = 0;
         }
         Ok(source)
     }
@@ -697,8 +698,7 @@ impl VideoSource {
         let (Some(pts), Some(start)) = (packet.pts(), self.start_ts) else {
             return false;
         };
-        let t_ms = (pts - start) as f64 * f64::from(self.time_base) * 1000.0;
-        unwanted(t_ms, self.skip_before_ms)
+        unwanted(media_ms(pts, start, self.time_base), self.skip_before_ms)
     }
 
     /// Give a fresh picture its index and timestamp.

@@ -189,7 +189,7 @@ impl PipelineSettings {
     /// How a video file is cut into [`SEGMENT_S`] stretches tracked on their own, when it
     /// holds two or more (see [`measure_segment`]); `None` for anything else.
     pub fn segments(&self, input: &Path) -> Option<Segments> {
-        if self.replay || is_camera(input) {
+        if self.replay || frames::is_camera(input) {
             return None;
         }
         let options = VideoOptions {
@@ -221,10 +221,6 @@ fn camera_device(input: &Path) -> Option<&str> {
     input.to_str().and_then(|s| s.strip_prefix("camera:"))
 }
 
-fn is_camera(input: &Path) -> bool {
-    camera_device(input).is_some()
-}
-
 /// Whether a frame at `timestamp_ms` lies beyond a duration limit: the limit keeps the media
 /// time [0, limit), so a limit of 2 s on a 30 fps clip keeps frames 0 to 59.
 fn past_duration(timestamp_ms: f64, duration_s: Option<f64>) -> bool {
@@ -248,6 +244,27 @@ pub struct LoopStats {
 impl LoopStats {
     pub fn frames_per_s(&self) -> f64 {
         self.frames as f64 / self.seconds.max(1e-9)
+    }
+
+    /// Add a later part of the same input: counts and times add up, the last size read stands.
+    /// (Every field is named, so that a new one cannot be forgotten here.)
+    fn add_later(&mut self, later: &LoopStats) {
+        let LoopStats {
+            frames,
+            frames_with_person,
+            seconds,
+            interrupted,
+            is_still,
+            frame_size,
+        } = *later;
+        self.frames += frames;
+        self.frames_with_person += frames_with_person;
+        self.seconds += seconds;
+        self.interrupted |= interrupted;
+        self.is_still |= is_still;
+        if frame_size != (0, 0) {
+            self.frame_size = frame_size;
+        }
     }
 }
 
@@ -298,7 +315,7 @@ fn frame_loop<E: From<InputError>>(
     let source = open();
     stats.seconds = started.elapsed().as_secs_f64();
     let label = input.display().to_string();
-    let segment_ms = (!is_camera(input)).then_some(SEGMENT_S * 1000.0);
+    let segment_ms = (!frames::is_camera(input)).then_some(SEGMENT_S * 1000.0);
     source_loop(source?, &label, segment_ms, settings, models, stop, each, stats)
 }
 
@@ -487,10 +504,7 @@ impl Measured {
         };
         for part in parts {
             whole.frames.extend(part.frames);
-            whole.stats.frames += part.stats.frames;
-            whole.stats.frames_with_person += part.stats.frames_with_person;
-            whole.stats.seconds += part.stats.seconds;
-            whole.stats.interrupted |= part.stats.interrupted;
+            whole.stats.add_later(&part.stats);
             whole.error = whole.error.or(part.error);
         }
         whole
@@ -671,6 +685,38 @@ impl Analysis<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_joined_keep_the_picture_size_and_add_their_counts() {
+        let part = |frames, frame_size| Measured {
+            frames: Vec::new(),
+            stats: LoopStats {
+                frames,
+                frames_with_person: frames / 2,
+                seconds: 1.5,
+                interrupted: false,
+                is_still: false,
+                frame_size,
+            },
+            error: None,
+        };
+        let whole = Measured::joined(vec![
+            part(1800, (640, 480)),
+            part(1800, (640, 480)),
+            part(90, (640, 480)),
+        ]);
+        assert_eq!(
+            whole.stats,
+            LoopStats {
+                frames: 3690,
+                frames_with_person: 1845,
+                seconds: 4.5,
+                interrupted: false,
+                is_still: false,
+                frame_size: (640, 480),
+            }
+        );
+    }
 
     #[test]
     fn duration_keeps_the_media_time_before_the_limit() {
