@@ -67,21 +67,9 @@ fn still_clip(dir: &Path, name: &str, inputs: &[&str], seconds: u32) -> PathBuf 
     } else {
         "fps=5"
     };
-    args.extend(
-        [
-            "-filter_complex",
-            filter,
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-            "-pix_fmt",
-            "yuvj420p",
-        ]
-        .map(String::from),
-    );
+    args.extend(["-filter_complex", filter].map(String::from));
     let clip = dir.join(name);
-    ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>(), &clip);
+    ffmpeg_mjpeg(&args.iter().map(String::as_str).collect::<Vec<_>>(), &clip);
     clip
 }
 

@@ -32,6 +32,13 @@ pub fn long_walk(dir: &Path) -> PathBuf {
     walk
 }
 
+/// `ffmpeg ARGS... OUTPUT` encoding the video as MJPEG (quality 3, full-range 4:2:0): the
+/// clips tests build from renders and fixtures, each picture standing alone.
+pub fn ffmpeg_mjpeg(args: &[&str], output: &Path) {
+    let encode = ["-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p"];
+    ffmpeg(&[args, &encode[..]].concat(), output);
+}
+
 /// The names of the entries in `dir`, sorted.
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -222,7 +229,7 @@ pub fn clip_of_renders(dir: &Path, name: &str, parts: &[(&str, u32)]) -> PathBuf
     let list_path = dir.join(format!("{name}.txt"));
     std::fs::write(&list_path, list).unwrap();
     let clip = dir.join(name);
-    ffmpeg(
+    ffmpeg_mjpeg(
         &[
             "-f",
             "concat",
@@ -232,12 +239,6 @@ pub fn clip_of_renders(dir: &Path, name: &str, parts: &[(&str, u32)]) -> PathBuf
             list_path.to_str().unwrap(),
             "-vf",
             "fps=5",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "3",
-            "-pix_fmt",
-            "yuvj420p",
         ],
         &clip,
     );
