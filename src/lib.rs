@@ -24,3 +24,8 @@ pub mod report;
 pub mod setup;
 pub mod validation;
 pub mod visit;
+
+/// The package version and the git commit it was built from ("unknown" outside a checkout;
+/// see build.rs). Every record names it, so results from different code are never taken for
+/// each other (a resumed `posture score` run after an upgrade scores its inputs again).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("POSTURE_GIT_COMMIT"), ")");

@@ -40,10 +40,22 @@ fn measure(args: &[&str]) -> (std::process::Output, Vec<Value>) {
             assert!(r["quality"].get(key).is_some(), "quality.{key} missing from {r}");
         }
         let p = &r["provenance"];
+        assert_eq!(p["version"], built_version(), "{p}");
         assert_eq!(p["model"]["landmark_sha256"].as_str().map(str::len), Some(64), "{p}");
         assert!(p["thresholds"]["cva_forward_deg"].is_number() && p["correction"]["cva_slope"].is_number());
     }
     (out, recs)
+}
+
+/// What `posture --version` names after "posture ": the package version and the commit. A record
+/// must carry the commit too, or `score` would resume with results of older code after an
+/// upgrade (its settings id is a hash of the provenance).
+fn built_version() -> String {
+    let out = posture(&["--version"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let version = text.trim().strip_prefix("posture ").unwrap().to_string();
+    assert!(version.contains("(commit "), "{version}");
+    version
 }
 
 fn reason_count(r: &Value, code: &str) -> u64 {

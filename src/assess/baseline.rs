@@ -78,7 +78,7 @@ impl Baseline {
         Ok(Baseline {
             schema: BASELINE_SCHEMA.into(),
             format: FORMAT,
-            posture_version: env!("CARGO_PKG_VERSION").into(),
+            posture_version: crate::VERSION.into(),
             inputs,
             view: summary.view,
             frames_used: summary.frames_used,

@@ -342,7 +342,7 @@ pub fn run(
     let run = store::RunInfo {
         schema: store::RUN_SCHEMA.into(),
         tool: "posture".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+        version: crate::VERSION.into(),
         run_id: plan.run_id.clone(),
         settings_id: plan.settings_id.clone(),
         shard: settings.shard,

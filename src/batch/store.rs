@@ -336,7 +336,7 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
     let run = RunInfo {
         schema: RUN_SCHEMA.into(),
         tool: "posture".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+        version: crate::VERSION.into(),
         run_id: first.run_id.clone(),
         settings_id: first.settings_id.clone(),
         shard: None,

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create annotation folder {}", dir.display()))?;
     }
     let mut out = super::output_writer(args.output.as_deref())?;
-    let header = jsonl::write_header(&mut *out, super::VERSION, &models, &args.pipeline.settings());
+    let header = jsonl::write_header(&mut *out, crate::VERSION, &models, &args.pipeline.settings());
     if let Err(e) = header {
         // Whoever read the output has stopped (`| head`): stop too, quietly.
         return if e.kind() == std::io::ErrorKind::BrokenPipe {

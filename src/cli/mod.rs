@@ -20,9 +20,7 @@ use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
-/// The package version and the git commit it was built from ("unknown" outside a checkout;
-/// see build.rs).
-const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("POSTURE_GIT_COMMIT"), ")");
+use crate::VERSION;
 
 #[derive(Parser)]
 #[command(

@@ -22,7 +22,7 @@ fn deserialize_known<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resul
     let value = String::deserialize(deserializer)?;
     Ok(crate::measures::correction::interned(
         value,
-        &["posture", env!("CARGO_PKG_VERSION")],
+        &["posture", crate::VERSION],
     ))
 }
 
@@ -44,7 +44,7 @@ impl Provenance {
         let m = &settings.measure;
         Provenance {
             tool: "posture",
-            version: env!("CARGO_PKG_VERSION"),
+            version: crate::VERSION,
             model: ModelProvenance {
                 landmark_file: models.variant.file_name().to_string(),
                 landmark_sha256: models.landmarks.model().sha256().to_string(),

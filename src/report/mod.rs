@@ -104,7 +104,7 @@ pub fn html(history: &History, generated_at: &str) -> String {
 Measurements from video or photos; they support, and do not replace, the therapist's assessment.</p>\n",
         p = esc(&history.patient),
         g = esc(generated_at),
-        v = env!("CARGO_PKG_VERSION"),
+        v = crate::VERSION,
         n = history.visits.iter().map(|e| e.visit).max().unwrap_or(0),
     );
     latest(&mut o, history);
