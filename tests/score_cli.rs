@@ -414,3 +414,41 @@ fn a_long_clip_cut_among_two_workers_gives_what_measure_and_one_worker_give() {
     assert!(rows.windows(2).all(|w| w[1].1 > w[0].1));
     assert!(rows.iter().any(|r| r.1 < 60_000.0) && rows.iter().any(|r| r.1 >= 60_000.0));
 }
+
+#[test]
+fn summary_table_says_which_inputs_were_recorded_otherwise_than_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = tmp.path().join("baseline.json");
+    calibrate(&fixture("webcam_face.mp4"), &baseline);
+    let dir = tmp.path().join("clips");
+    copy(&fixture("webcam_face.mp4"), &dir.join("webcam.mp4"));
+    copy(&fixture("grace_hopper.jpg"), &dir.join("photo.jpg"));
+    let out = run_in(
+        tmp.path(),
+        &[
+            "score",
+            "clips",
+            "--out",
+            "scored",
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let mut table = csv::Reader::from_path(tmp.path().join("scored/summary.csv")).unwrap();
+    let header = table.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (input, mismatch, class) = (column("input"), column("baseline_mismatch"), column("forward_head"));
+    let rows: Vec<csv::StringRecord> = table.records().map(Result::unwrap).collect();
+    let row = |name: &str| rows.iter().find(|r| &r[input] == name).unwrap().clone();
+    let (photo, clip) = (row("clips/photo.jpg"), row("clips/webcam.mp4"));
+    assert!(
+        photo[mismatch].contains("camera moved or changed: 512x600 instead of 640x360"),
+        "{:?}",
+        photo
+    );
+    assert_eq!(&photo[class], "", "{photo:?}");
+    assert_eq!(&clip[mismatch], "", "{clip:?}");
+    assert_eq!(&clip[class], "normal", "{clip:?}");
+}
