@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 fn copy_fixture(dir: &Path, name: &str) -> PathBuf {
@@ -120,23 +120,6 @@ fn annotating_pictures_into_their_own_folder_keeps_them_and_keeps_same_names_apa
     for annotated in ["grace_hopper.jpg.png", "astronaut.png.png", "b/astronaut.png.png"] {
         assert!(dir.path().join(annotated).is_file(), "{annotated}");
     }
-}
-
-/// Start `posture ARGS`, send `signal` after `after`, and return its output.
-fn interrupted(args: &[&str], signal: &str, after: Duration) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_posture"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the posture binary runs");
-    std::thread::sleep(after);
-    let sent = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-    child.wait_with_output().unwrap()
 }
 
 fn interrupted_measure(signal: &str) -> (Output, Vec<Value>) {

@@ -452,3 +452,29 @@ fn summary_table_says_which_inputs_were_recorded_otherwise_than_the_baseline() {
     assert_eq!(&clip[mismatch], "", "{clip:?}");
     assert_eq!(&clip[class], "normal", "{clip:?}");
 }
+
+#[test]
+fn a_cut_clip_stopped_with_segments_still_queued_is_named_as_not_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clips = tmp.path().join("clips");
+    std::fs::create_dir_all(&clips).unwrap();
+    // 122.7 s: three segments for two workers, so the third waits in the queue.
+    looped_walk(&clips, 16);
+    let out_dir = tmp.path().join("scored");
+    let args = [
+        "score",
+        clips.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--jobs",
+        "2",
+    ];
+    let out = interrupted(&args, "-TERM", Duration::from_secs(3));
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("walk_x16.mp4: stopped part-way, not kept"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&out_dir.join("summary.jsonl")), "", "nothing is kept of the clip");
+}

@@ -240,11 +240,13 @@ pub fn run(
     let cut = Mutex::new(cut);
     let queue = Mutex::new(todo.into_iter().map(Work::Input).collect::<VecDeque<_>>());
     let mut segmented = 0;
+    // Cut clips begun: one stopped with segments never measured is reported after the workers.
+    let begun: Mutex<Vec<Arc<CutClip>>> = Mutex::new(Vec::new());
     let (sender, receiver) = mpsc::channel::<Result<Event, BatchError>>();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let sender = sender.clone();
-            let (queue, store, cut) = (&queue, &store, &cut);
+            let (queue, store, cut, begun) = (&queue, &store, &cut, &begun);
             scope.spawn(move || {
                 let mut models = match settings.pipeline.load_models() {
                     Ok(m) => m,
@@ -279,6 +281,7 @@ pub fn run(
                             match known.unwrap_or_else(|| settings.pipeline.segments(&input.path)) {
                                 Some(segments) => {
                                     let clip = Arc::new(CutClip::new(input, segments));
+                                    begun.lock().expect("begun lock").push(Arc::clone(&clip));
                                     let mut queue = queue.lock().expect("queue lock");
                                     for n in (1..clip.segments.spans.len()).rev() {
                                         queue.push_front(Work::Segment(Arc::clone(&clip), n));
@@ -319,6 +322,13 @@ pub fn run(
         }
         first_error.map_or(Ok(()), Err)
     })?;
+    for clip in begun.into_inner().expect("begun lock") {
+        if clip.done.lock().expect("segments lock").iter().any(Option::is_none) {
+            on_event(Event::Stopped {
+                input: clip.input.path.display().to_string(),
+            });
+        }
+    }
     let mut counts = Counts {
         inputs_found: plan.inputs.len(),
         skipped: plan.skipped.len(),

@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 /// Run the ffmpeg CLI (a project dependency) writing `output`.
 pub fn ffmpeg(args: &[&str], output: &Path) {
@@ -23,10 +24,16 @@ pub const LONG_CLIP_FRAMES: u64 = 8 * 230;
 
 /// Write the long walking clip ([`LONG_CLIP_FRAMES`]) into `dir`.
 pub fn long_walk(dir: &Path) -> PathBuf {
-    let walk = dir.join("walk_x8.mp4");
+    looped_walk(dir, 8)
+}
+
+/// The walking clip played `times` over (7.67 s each), as `walk_xTIMES.mp4` in `dir`.
+pub fn looped_walk(dir: &Path, times: u32) -> PathBuf {
+    let walk = dir.join(format!("walk_x{times}.mp4"));
     let source = fixture("sports2d_walk.mp4");
+    let loops = (times - 1).to_string();
     ffmpeg(
-        &["-stream_loop", "7", "-i", source.to_str().unwrap(), "-c", "copy"],
+        &["-stream_loop", &loops, "-i", source.to_str().unwrap(), "-c", "copy"],
         &walk,
     );
     walk
@@ -281,4 +288,21 @@ pub fn calibrate(input: &Path, baseline: &Path) -> serde_json::Value {
     ]);
     assert!(out.status.success(), "calibrate {}: {}", input.display(), stderr(&out));
     serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap()
+}
+
+/// Run `posture ARGS...`, send it `signal` (`-INT`, `-TERM`) after `after`, and wait for it.
+pub fn interrupted(args: &[&str], signal: &str, after: Duration) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_posture"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the posture binary runs");
+    std::thread::sleep(after);
+    let sent = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    child.wait_with_output().unwrap()
 }
