@@ -168,6 +168,23 @@ const FRONT: [(&str, &str); 12] = [
     ),
 ];
 
+/// Front reference row (truth points, not measurable): whether the picture shows the pose at all.
+const FRONT_REFERENCE: [(&str, &str); 1] = [(
+    "true_acromion_drop",
+    "reference, not a candidate: the TRUE acromia below the TRUE outer eye corners in the picture (eye distances)",
+)];
+
+/// A table's verdict on a row: reference rows (truth points) are not candidates.
+fn verdict(name: &str, passes: bool) -> &'static str {
+    if name.starts_with("true_") {
+        "(reference)"
+    } else if passes {
+        "**yes**"
+    } else {
+        "no"
+    }
+}
+
 fn point(pose: &Pose, i: usize) -> PointPx {
     PointPx::new(pose.landmarks[i].x_px, pose.landmarks[i].y_px)
 }
@@ -340,11 +357,11 @@ fn load(dir: &Path, noise_seed: Option<u64>) -> Vec<Render> {
         } else {
             Facing::Right
         };
+        // Reference rows: the true points as the picture shows them.
+        let px = |name: &str| PointPx::new(num(&s["px"][name][0]), num(&s["px"][name][1]));
         if let Some(pose) = &pose {
             if text("view") == "side" {
                 side_values(pose, size, &mut values);
-                // Reference: the true points as the picture shows them.
-                let px = |name: &str| PointPx::new(num(&s["px"][name][0]), num(&s["px"][name][1]));
                 let acromion = px(if facing == Facing::Left {
                     "acromion_L"
                 } else {
@@ -353,6 +370,14 @@ fn load(dir: &Path, noise_seed: Option<u64>) -> Vec<Render> {
                 values.insert("true_points_fsa", -elevation_deg(px("c7"), acromion, facing, 0.0));
             } else {
                 front_values(pose, size, &mut values);
+                let (eyes, acromia) = (
+                    px("canthus_L").midpoint(px("canthus_R")),
+                    px("acromion_L").midpoint(px("acromion_R")),
+                );
+                values.insert(
+                    "true_acromion_drop",
+                    (acromia.y - eyes.y) / px("canthus_L").distance_px(px("canthus_R")),
+                );
             }
         }
         if k % 50 == 0 {
@@ -382,6 +407,16 @@ fn load(dir: &Path, noise_seed: Option<u64>) -> Vec<Render> {
         });
     }
     renders
+}
+
+/// Cohen's d of `yes` against `no` (pooled sample standard deviation).
+fn effect_size(yes: &[f32], no: &[f32]) -> f32 {
+    let sd = |v: &[f32]| {
+        let m = mean(v.iter().copied());
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f32>() / (v.len().max(2) - 1) as f32).sqrt()
+    };
+    let pooled = ((sd(yes).powi(2) + sd(no).powi(2)) / 2.0).sqrt();
+    (mean(yes.iter().copied()) - mean(no.iter().copied())) / pooled
 }
 
 /// Standard deviation (over n) of `v`.
@@ -484,20 +519,9 @@ fn side_tables(o: &mut String, renders: &[Render]) {
                 .collect()
         };
         let (yes, no) = (group(true), group(false));
-        let sd = |v: &[f32]| {
-            let m = mean(v.iter().copied());
-            (v.iter().map(|x| (x - m).powi(2)).sum::<f32>() / (v.len().max(2) - 1) as f32).sqrt()
-        };
-        let pooled = ((sd(&yes).powi(2) + sd(&no).powi(2)) / 2.0).sqrt();
-        let d = (mean(yes.iter().copied()) - mean(no.iter().copied())) / pooled;
+        let d = effect_size(&yes, &no);
         let (r_held, mae_held) = (correlation(&held), mae(&held));
-        let passes = if name.starts_with("true_") {
-            "(reference)"
-        } else if r_held >= 0.8 && mae_held <= 4.0 {
-            "**yes**"
-        } else {
-            "no"
-        };
+        let passes = verdict(name, r_held >= 0.8 && mae_held <= 4.0);
         let _ = writeln!(
             o,
             "| `{name}` | {} | {:.2} | {} | {r_held:.2} | {mae_held:.1} | {:.2} | {passes} | {fhp:+.1} | {look:+.1} | \
@@ -600,7 +624,7 @@ fn front_bar((protracted, of_protracted): (usize, usize), (others, of_others): (
 }
 
 /// The front table: change from the group's baseline, threshold chosen on training groups.
-/// Returns each candidate's threshold (in the order of `FRONT`).
+/// Returns each row's threshold (in the order of `FRONT` then `FRONT_REFERENCE`).
 fn front_tables(o: &mut String, renders: &[Render]) -> Vec<Threshold> {
     let compared = against_baseline(renders);
     let training = |r: &Render| r.number < FRONT_RULE_HELD_OUT_FROM && !r.held_out();
@@ -647,7 +671,7 @@ fn front_tables(o: &mut String, renders: &[Render]) -> Vec<Threshold> {
     );
     let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|---|");
     let mut thresholds = Vec::new();
-    for (name, _) in FRONT {
+    for (name, _) in FRONT.iter().chain(FRONT_REFERENCE.iter()) {
         let change = |(r, b): &(&Render, &Render)| r.value(name) - b.value(name);
         let read: Vec<(&(&Render, &Render), f32)> = compared
             .iter()
@@ -716,11 +740,11 @@ fn front_tables(o: &mut String, renders: &[Render]) -> Vec<Threshold> {
             moved(true),
             moved(false),
             correlation(&truth_pairs),
-            if passes { "**yes**" } else { "no" },
+            verdict(name, passes),
         );
     }
     let _ = writeln!(o);
-    for (name, what) in FRONT {
+    for (name, what) in FRONT.iter().chain(FRONT_REFERENCE.iter()) {
         let _ = writeln!(o, "- `{name}`: {what}");
     }
     thresholds
@@ -785,7 +809,7 @@ impl Shoulders {
 }
 
 /// The fifth block's fixed-camera front groups, called with the thresholds chosen on the
-/// earlier training groups (`thresholds`, in the order of `FRONT`), unchanged.
+/// earlier training groups (`thresholds`, in the order of `FRONT` then `FRONT_REFERENCE`), unchanged.
 fn separate_front_table(o: &mut String, renders: &[Render], thresholds: &[Threshold]) {
     let compared = against_baseline(renders);
     let _ = writeln!(
@@ -804,7 +828,7 @@ fn separate_front_table(o: &mut String, renders: &[Render], thresholds: &[Thresh
         labels.join(" | ")
     );
     let _ = writeln!(o, "|---|---|{}---|---|---|", "---|".repeat(labels.len()));
-    for ((name, _), threshold) in FRONT.iter().zip(thresholds) {
+    for ((name, _), threshold) in FRONT.iter().chain(FRONT_REFERENCE.iter()).zip(thresholds) {
         let (mut protracted, mut others, mut unread) = ((0, 0), (0, 0), 0);
         let mut cells = Vec::new();
         for condition in Shoulders::ALL {
@@ -834,7 +858,7 @@ fn separate_front_table(o: &mut String, renders: &[Render], thresholds: &[Thresh
             protracted.1,
             others.0,
             others.1,
-            if front_bar(protracted, others) { "**yes**" } else { "no" },
+            verdict(name, front_bar(protracted, others)),
         );
     }
 }
@@ -853,25 +877,18 @@ fn separate_side_table(o: &mut String, earlier: &[Render], renders: &[Render]) {
          (posterior midline skin, chord at C7 against chord at T12-L1; the earlier renders have none), so its \
          line is fitted on this block's scenes not a multiple of 3 and scored on the multiples of 3. Shoulder \
          angle: the line fitted on the earlier training renders (table above), applied unchanged to every read \
-         render of this block. The bar for each: r at least 0.8 and MAE at most 4 deg.\n",
+         render of this block. The bar for each: r at least 0.8 and MAE at most 4 deg. Last column: the raw \
+         value's separation (Cohen's d) between renders with a slump (6-12 deg) and without, whatever the body.\n",
         near.len(),
         near.iter().filter(|r| !r.value("landmark_fsa").is_nan()).count()
     );
     let _ = writeln!(
         o,
         "| candidate | thoracic: fit n | fit r | held-out n | held-out r | held-out MAE (deg) | passes | \
-         shoulder angle: n | r | MAE (deg) | passes |"
+         shoulder angle: n | r | MAE (deg) | passes | slumped - not: d' |"
     );
-    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|---|");
-    let passes = |name: &str, pairs: &[(f32, f32)]| {
-        if name.starts_with("true_") {
-            "(reference)"
-        } else if correlation(pairs) >= 0.8 && mae(pairs) <= 4.0 {
-            "**yes**"
-        } else {
-            "no"
-        }
-    };
+    let _ = writeln!(o, "|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let passes = |name: &str, pairs: &[(f32, f32)]| verdict(name, correlation(pairs) >= 0.8 && mae(pairs) <= 4.0);
     for (name, _) in SIDE.iter().chain(SIDE_REFERENCE.iter()) {
         let read: Vec<&&Render> = near.iter().filter(|r| r.value(name).is_finite()).collect();
         let curve = |held: bool| -> Vec<(f32, f32)> {
@@ -894,9 +911,16 @@ fn separate_side_table(o: &mut String, earlier: &[Render], renders: &[Render]) {
             .iter()
             .map(|r| (earlier_line.at(r.value(name)), r.true_fsa))
             .collect();
+        let group = |slumped: bool| -> Vec<f32> {
+            read.iter()
+                .filter(|r| (r.thoracic_deg > 0.0) == slumped)
+                .map(|r| r.value(name))
+                .collect()
+        };
+        let (slumped, not) = (group(true), group(false));
         let _ = writeln!(
             o,
-            "| `{name}` | {} | {:.2} | {} | {:.2} | {:.1} | {} | {} | {:.2} | {:.1} | {} |",
+            "| `{name}` | {} | {:.2} | {} | {:.2} | {:.1} | {} | {} | {:.2} | {:.1} | {} | {:+.2} ({}/{}) |",
             fit.len(),
             correlation(&fit),
             held.len(),
@@ -907,6 +931,9 @@ fn separate_side_table(o: &mut String, earlier: &[Render], renders: &[Render]) {
             correlation(&angle),
             mae(&angle),
             passes(name, &angle),
+            effect_size(&slumped, &not),
+            slumped.len(),
+            not.len(),
         );
     }
     let curve = |pick: &dyn Fn(&Render) -> bool| -> Vec<f32> {
@@ -936,6 +963,7 @@ fn write_csv(path: &Path, renders: &[Render]) -> std::io::Result<()> {
         .iter()
         .chain(SIDE_REFERENCE.iter())
         .chain(FRONT.iter())
+        .chain(FRONT_REFERENCE.iter())
         .map(|(n, _)| *n)
         .collect();
     let mut text = format!(
