@@ -72,6 +72,12 @@ impl Scene {
 /// to set them: they test it. The fixed-camera groups before them (s390-s443) set it.
 pub const FRONT_RULE_HELD_OUT_FROM: u32 = 444;
 
+/// Renders numbered from here on (s498-s581, the fifth block of tools/renders/README.md) vary
+/// shoulder protraction, clavicle drop and thoracic slump apart for the rounded-shoulder evidence
+/// (examples/shoulder_candidates.rs). They stay out of the validation figures, the front rule's
+/// held-out groups and the tests over the earlier renders, whose figures docs/measures.md quotes.
+pub const SEPARATE_SHOULDERS_FROM: u32 = 498;
+
 /// The subject's pose in a picture, read by the library's frame loop as `posture measure` reads
 /// it, and the picture's size.
 pub fn pose_of_picture(path: &Path, models: &mut PoseModels) -> (Option<Pose>, (u32, u32)) {
@@ -117,6 +123,9 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             .next()
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
+        if number >= SEPARATE_SHOULDERS_FROM {
+            continue;
+        }
         let (pose, size) = pose_of_picture(&dir.join(str_of("file")), &mut models);
         scenes.push(Scene {
             id,

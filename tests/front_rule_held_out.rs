@@ -6,7 +6,7 @@
 
 mod common;
 use common::*;
-use posture::validation::FRONT_RULE_HELD_OUT_FROM;
+use posture::validation::{FRONT_RULE_HELD_OUT_FROM, SEPARATE_SHOULDERS_FROM};
 use serde_json::Value;
 use std::path::Path;
 
@@ -51,7 +51,8 @@ fn held_out_calls() -> Vec<Call> {
         .filter(|s| {
             s["view"] == "front"
                 && s["camera_anchor"].is_string()
-                && s["id"].as_str().unwrap()[1..4].parse::<u32>().unwrap() >= FRONT_RULE_HELD_OUT_FROM
+                && (FRONT_RULE_HELD_OUT_FROM..SEPARATE_SHOULDERS_FROM)
+                    .contains(&s["id"].as_str().unwrap()[1..4].parse::<u32>().unwrap())
         })
         .collect();
     let baselines: Vec<&Value> = held.iter().filter(|s| s["camera_anchor"] == s["id"]).copied().collect();

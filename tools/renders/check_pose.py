@@ -28,6 +28,8 @@ def landmarks(binary, path):
         if not line.startswith("{"):
             continue
         d = json.loads(line)
+        if "run" in d:
+            continue  # the header record (versions, settings) comes before the frames
         p = d.get("pose")
         if not p:
             return None

@@ -46,6 +46,15 @@ VERTS = {
     "canthus_L": 6805,
     "canthus_R": 21,
 }
+# Posterior midline skin vertices (x = 0) for the thoracic curve truth (fifth block): two short
+# chords, one from C7 down ~5 cm, one centred near T12 (the level of the spine02 joint, ~31 cm
+# below C7 on the rest mesh). See README.md, "Anatomical points".
+BACK_VERTS = {
+    "c7": 858,
+    "c7_below": 1539,
+    "t12_above": 4016,
+    "t12_below": 4060,
+}
 
 # ---------------------------------------------------------------- bodies
 ETHNIC = (("african", 1 / 3), ("asian", 1 / 3), ("caucasian", 1 / 3))
@@ -72,6 +81,10 @@ FHP_TARGET = {  # true CVA band (deg) that the neck is solved to, per level
     "severe": (34.0, 40.0),
 }
 PROTRACTION_DEG = {0: (0.0, 0.0), 1: (9.0, 13.0), 2: (17.0, 22.0)}
+# Fifth block: clavicle depression drawn on its own (about the drop protraction 2 gave before,
+# 0.3 x 17-22 deg) and thoracic slump drawn on its own (deg of flexion over spine03/02/01).
+DEPRESSION_DEG = (5.0, 7.0)
+SLUMP_DEG = {"slump": (6.0, 12.0), "slump-low": (6.0, 9.0), "slump-high": (9.0, 12.0)}
 
 SKIN_TONES = [(0.80, 0.58, 0.46), (0.68, 0.46, 0.34), (0.50, 0.32, 0.22),
               (0.36, 0.22, 0.14), (0.87, 0.66, 0.55)]
@@ -136,6 +149,15 @@ def scene_id(i, s):
         parts.append("look%d" % s["look_down_deg"])
     if s["protraction"]:
         parts.append("prot%d" % s["protraction"])
+    # Fifth block only (the earlier blocks have no "drop" key, so their ids are unchanged): the
+    # clavicle drop and the slump are their own factors there.
+    if "drop" in s:
+        if s["drop"]:
+            parts.append("drop")
+        elif s["protraction"]:
+            parts.append("nodrop")
+        if s["slump"]:
+            parts.append(s["slump"])
     if s["view"] == "side":
         parts.append(s["facing_side"][0].upper())
     y = s["camera_yaw_deg"]
@@ -163,18 +185,41 @@ FRONT_HELD_OUT_CONDS = [
 ]
 
 
+# Conditions of the fifth block's fixed-camera front groups (s498-s545): (fhp_level,
+# look_down_deg, protraction, drop, slump), protraction, clavicle drop and thoracic slump varied
+# apart: upright baseline, upright again, protraction 2 and 1 without a drop, a drop alone, a slump
+# alone, the earlier blocks' pattern (protraction 2 with a drop and a slump), a moderate forward head.
+FRONT_SEPARATE_CONDS = [
+    ("none", 0, 0, False, None), ("none", 0, 0, False, None), ("none", 0, 2, False, None),
+    ("none", 0, 1, False, None), ("none", 0, 0, True, None), ("none", 0, 0, False, "slump"),
+    ("none", 0, 2, True, "slump"), ("moderate", 0, 0, False, None),
+]
+
+
+def draw_shoulders(rng, s):
+    """Fifth block: the clavicle drop and the thoracic slump drawn apart from the protraction."""
+    s["depression_deg"] = round(rng.uniform(*DEPRESSION_DEG), 2) if s["drop"] else 0.0
+    s["slouch_deg"] = round(rng.uniform(*SLUMP_DEG[s["slump"]]), 2) if s["slump"] else 0.0
+
+
 def fixed_front_groups(rng, conds):
     """One fixed-camera front group per body and camera height, conditions `conds` (the first is
-    the baseline that places the camera); the draw order is part of the design."""
+    the baseline that places the camera); the draw order is part of the design. A condition of
+    five (the fifth block) also names the clavicle drop and the slump."""
     scenes = []
     for b in BODY_NAMES:
         for height in ("level", "high"):
             yaw = rng.choice([0, 5, -5, 10, -10])
             group = []
-            for fl, ld, pr in conds:
+            for cond in conds:
+                fl, ld, pr = cond[:3]
                 s = {"view": "front", "posture": "seated", "body": b, "fhp_level": fl, "look_down_deg": ld,
                      "protraction": pr, "camera_yaw_deg": yaw, "facing_side": None, "camera_height": height}
+                if len(cond) == 5:
+                    s["drop"], s["slump"] = cond[3:]
                 draw_details(rng, s)
+                if "drop" in s:
+                    draw_shoulders(rng, s)
                 if group:
                     s.update({k: group[0][k] for k in GROUP_SHARED})
                 group.append(s)
@@ -185,8 +230,33 @@ def fixed_front_groups(rng, conds):
     return scenes
 
 
+def separate_side_block(rng):
+    """Fifth block, side views within 10 deg of profile: every body x shoulder condition (none,
+    protraction 2 without a drop, a drop alone, both) x slump (none, 6-9, 9-12 deg); posture,
+    forward head, camera yaw, side and height balanced and shuffled independently."""
+    shoulder = [(0, False), (2, False), (0, True), (2, True)]
+    combos = [(b, pr, dr, sl) for b in BODY_NAMES for pr, dr in shoulder for sl in (None, "slump-low", "slump-high")]
+    rng.shuffle(combos)
+    n = len(combos)
+    postures = balanced(rng, ["standing", "seated"], n)
+    fhp = balanced(rng, ["none", "mild", "moderate"], n)
+    yaws = balanced(rng, [0, 2, 4, 6, 8, 10], n)
+    signs = balanced(rng, [1, -1], n)
+    sides = balanced(rng, ["left", "right"], n)
+    heights = balanced(rng, ["level", "high"], n)
+    out = []
+    for i, (b, pr, dr, sl) in enumerate(combos):
+        s = {"view": "side", "posture": postures[i], "body": b, "fhp_level": fhp[i], "look_down_deg": 0,
+             "protraction": pr, "drop": dr, "slump": sl, "camera_yaw_deg": yaws[i] * signs[i] if yaws[i] else 0,
+             "facing_side": sides[i], "camera_height": heights[i]}
+        draw_details(rng, s)
+        draw_shoulders(rng, s)
+        out.append(s)
+    return out
+
+
 def design():
-    """Deterministic scene list, in four blocks.
+    """Deterministic scene list, in five blocks.
 
     s000-s149 (seed SEED): 126 side views with yaw 0-40 off profile and 24 front views, each
     front view framed anew (the camera moves between renders).
@@ -196,6 +266,9 @@ def design():
     camera height, anchored on the group's upright baseline render: what a desk check sees.
     s444-s497 (seed SEED + 3): six more such groups, held out from the front rule (never used to
     set it), looking down 15, 25 and 35 degrees.
+    s498-s581 (seed SEED + 4): protraction, clavicle drop and thoracic slump varied apart (the
+    earlier blocks drop the clavicles with protraction and slump only with protraction 2): six
+    fixed-camera front groups of 8 and 36 side views within 10 deg of profile.
     """
     rng = random.Random(SEED)
     scenes = side_block(rng, 126, [0, 5, 10, 15, 20, 25, 30, 40])
@@ -222,6 +295,9 @@ def design():
 
     scenes += fixed_front_groups(random.Random(SEED + 2), FRONT_FIXED_CONDS)
     scenes += fixed_front_groups(random.Random(SEED + 3), FRONT_HELD_OUT_CONDS)
+    rng = random.Random(SEED + 4)
+    scenes += fixed_front_groups(rng, FRONT_SEPARATE_CONDS)
+    scenes += separate_side_block(rng)
 
     for i, s in enumerate(scenes):
         s["id"] = scene_id(i, s)
@@ -472,15 +548,17 @@ class Figure:
                 self.aim("upperarm01." + s, "upperarm02." + s, (sx * 0.22, -0.45, -0.87))
                 self.aim("lowerarm01." + s, "lowerarm02." + s, (-sx * 0.20, -1.0, 0.02))
 
-    def pose_shoulders(self, prot_deg, slouch_deg):
+    def pose_shoulders(self, prot_deg, slouch_deg, depression_deg):
+        """Clavicles forward by prot_deg about the vertical and down by depression_deg (the
+        earlier blocks: 0.3 x prot_deg), after the thoracic slump."""
         if slouch_deg:
             for b, k in (("spine03", 0.3), ("spine02", 0.4), ("spine01", 0.3)):
                 self.rotate_world(b, (1, 0, 0), slouch_deg * k)
-        if prot_deg:
-            self.rotate_world("clavicle.L", (0, 0, 1), -prot_deg)
-            self.rotate_world("clavicle.L", (0, 1, 0), 0.3 * prot_deg)
-            self.rotate_world("clavicle.R", (0, 0, 1), prot_deg)
-            self.rotate_world("clavicle.R", (0, 1, 0), -0.3 * prot_deg)
+        for bone, sx in (("clavicle.L", 1), ("clavicle.R", -1)):
+            if prot_deg:
+                self.rotate_world(bone, (0, 0, 1), -sx * prot_deg)
+            if depression_deg:
+                self.rotate_world(bone, (0, 1, 0), sx * depression_deg)
 
     def pose_neck(self, a):
         """Forward-head: flex the lower neck by a, extend the head by a (gaze stays level)."""
@@ -508,7 +586,7 @@ class Figure:
         def apply(a):
             self.reset()
             self.pose_body(s["posture"])
-            self.pose_shoulders(s["protraction_rot_deg"], s["slouch_deg"])
+            self.pose_shoulders(s["protraction_rot_deg"], s["slouch_deg"], depression(s))
             self.pose_neck(a)
 
         side = s["facing_side"]
@@ -545,7 +623,22 @@ class Figure:
         return a
 
 
+def depression(s):
+    """The clavicle drop of a scene: drawn in the fifth block, 0.3 x the protraction before."""
+    return s["depression_deg"] if "depression_deg" in s else 0.3 * s["protraction_rot_deg"]
+
+
 # ================================================================ truth
+def thoracic_curve_deg(verts):
+    """Angle between the back's chord at C7 and its chord near T12 (BACK_VERTS, posterior midline
+    skin), sagittal projection: the lean back of the lower chord minus that of the upper one,
+    positive when the upper back is rounded (larger = more kyphotic)."""
+    def lean_back(lo, hi):
+        a, b = verts[BACK_VERTS[lo]], verts[BACK_VERTS[hi]]
+        return math.degrees(math.atan2(b[1] - a[1], b[2] - a[2]))
+    return lean_back("t12_below", "t12_above") - lean_back("c7_below", "c7")
+
+
 def sag(p):
     """Sagittal-plane coordinates: (forward, up) = (-y, z)."""
     return (-p[1], p[2])
@@ -903,6 +996,12 @@ def main(argv):
             "clavicle_protraction_deg": s["protraction_rot_deg"] if s["protraction"] else 0.0,
             "thoracic_flexion_deg": s["slouch_deg"],
         }
+        if "drop" in s:
+            # Fifth block only: the earlier entries keep exactly the fields they were written with.
+            e["clavicle_drop"] = s["drop"]
+            e["thoracic_slump"] = s["slump"]
+            e["pose_params"]["clavicle_depression_deg"] = s["depression_deg"]
+            e["thoracic_curve_deg"] = r(thoracic_curve_deg(fig.snapshot()))
         e["points_3d"] = {k: [r(c, 4) for c in (v - Vector((0, 0, floor_z)))] for k, v in p.items()}
         e["px"] = {k: project(cam, v) for k, v in p.items()}
         e["floor_z"] = r(floor_z, 4)
@@ -938,6 +1037,7 @@ def write_truth(path, scenes, results, args):
         },
         "definitions": DEFINITIONS,
         "vertices": VERTS,
+        "back_vertices": BACK_VERTS,
         "scenes": [results[i] for i in order if i in results],
     }
     tmp = path + ".tmp"
@@ -957,7 +1057,10 @@ DEFINITIONS = {
     "camera_yaw_deg": "Side views: signed rotation of the camera about the vertical axis away from exact profile; positive = camera swung towards the figure's front (more face visible). Front views: rotation away from exact frontal; positive = towards the figure's left (+X).",
     "camera": "Pinhole: fx=fy=lens_mm/sensor_width_mm*640, principal point at the image centre (cx,cy)=(320,240); no distortion. tilt_down_deg = angle of the optical axis below the horizontal. rotation_euler_deg is Blender XYZ Euler (camera looks along its local -Z).",
     "px": "Pixel coordinates (x right, y down, origin top-left corner of the 640x480 image) of the 3D skin points, from Blender world_to_camera_view.",
-    "pose_params": "What was applied: neck01+neck02 flexed by neck_flexion_deg (0.55/0.45 split) and the head extended by the same amount (forward-head with level gaze), solved by bisection so the true CVA hits cva_target_deg; then look_down_deg added as flexion of neck03 (1/3) and head (2/3) without compensation; clavicles rotated forward about the vertical by clavicle_protraction_deg (and down by 0.3x); thoracic flexion split over spine03/02/01.",
+    "pose_params": "What was applied: neck01+neck02 flexed by neck_flexion_deg (0.55/0.45 split) and the head extended by the same amount (forward-head with level gaze), solved by bisection so the true CVA hits cva_target_deg; then look_down_deg added as flexion of neck03 (1/3) and head (2/3) without compensation; clavicles rotated forward about the vertical by clavicle_protraction_deg and down by clavicle_depression_deg (fifth block, drawn on its own; earlier blocks: 0.3 x clavicle_protraction_deg, not recorded); thoracic flexion split over spine03/02/01 (0.3/0.4/0.3).",
+    "thoracic_curve_deg": "Fifth block only. Thoracic curve of the posterior midline skin (back_vertices): the angle between the chord C7 (858) -> 5 cm below (1539) and the chord across T12-L1 level (4016 -> 4060, just below the spine02 joint), sagittal projection: lean back of the lower chord minus lean back of the upper chord. Larger = more rounded upper back; depends on the body shape (upright: male_avg about 29 deg).",
+    "clavicle_drop": "Fifth block only: whether the clavicles were lowered (clavicle_depression_deg > 0) independently of the protraction.",
+    "thoracic_slump": "Fifth block only: null, or the range the thoracic flexion was drawn from: slump 6-12, slump-low 6-9, slump-high 9-12 deg.",
 }
 
 if __name__ == "__main__":
