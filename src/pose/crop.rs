@@ -37,24 +37,25 @@ pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32
     let (dx_i, dy_i) = (cos * step, sin * step);
     let (dx_j, dy_j) = (-sin * step, cos * step);
 
-    // Each channel in a lane of its own (the fourth unused), so the three are computed as one
-    // vector: the same operations in the same order as one channel at a time.
-    let fetch = |x: i64, y: i64| -> [f32; 4] {
+    let fetch = |x: i64, y: i64| -> [f32; 3] {
         let (x, y) = match border {
             Border::Replicate => (x.clamp(0, w - 1), y.clamp(0, h - 1)),
             Border::Black => {
                 if x < 0 || y < 0 || x >= w || y >= h {
-                    return [0.0; 4];
+                    return [0.0; 3];
                 }
                 (x, y)
             }
         };
         let k = ((y * w + x) * 3) as usize;
-        rgb(&pixels[k..k + 3])
+        [pixels[k] as f32, pixels[k + 1] as f32, pixels[k + 2] as f32]
     };
     let row_bytes = w as usize * 3;
     // Where the same column of the row PREFETCH_ROWS further down samples, relative to here.
+    // Only for a turned square: an unturned one reads along the frame's rows, which the
+    // hardware prefetcher follows (asking as well only cost time there).
     let (ahead_x, ahead_y) = (dx_j * PREFETCH_ROWS, dy_j * PREFETCH_ROWS);
+    let hint = !pixels.is_empty() && sin != 0.0;
 
     for j in 0..side {
         let (mut sx, mut sy) = (x0 + dx_j * j as f32, y0 + dy_j * j as f32);
@@ -62,7 +63,7 @@ pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32
         for px in row.chunks_exact_mut(3) {
             // Only a hint to the cache: any position in the frame will do, so truncation
             // rather than floor, clamped into the frame.
-            if !pixels.is_empty() {
+            if hint {
                 let (x, y) = ((sx + ahead_x) as i64, (sy + ahead_y) as i64);
                 let k = (y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize * 3;
                 prefetch(pixels, k);
@@ -74,25 +75,42 @@ pub fn crop_to_tensor(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32
             let value = if ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h {
                 // Fast path: all four neighbours inside the frame, read as two 6-byte runs.
                 let k = (iy * w + ix) as usize * 3;
-                let top = &pixels[k..k + 6];
-                let bottom = &pixels[k + row_bytes..k + row_bytes + 6];
-                bilinear(rgb(top), rgb(&top[3..]), rgb(bottom), rgb(&bottom[3..]), ax, ay)
+                let top_row = &pixels[k..k + 6];
+                let bottom_row = &pixels[k + row_bytes..k + row_bytes + 6];
+                let mut v = [0.0f32; 3];
+                for (c, vc) in v.iter_mut().enumerate() {
+                    let top = top_row[c] as f32 * (1.0 - ax) + top_row[3 + c] as f32 * ax;
+                    let bottom = bottom_row[c] as f32 * (1.0 - ax) + bottom_row[3 + c] as f32 * ax;
+                    *vc = top * (1.0 - ay) + bottom * ay;
+                }
+                v
             } else {
-                let (p00, p10) = (fetch(ix, iy), fetch(ix + 1, iy));
-                let (p01, p11) = (fetch(ix, iy + 1), fetch(ix + 1, iy + 1));
-                bilinear(p00, p10, p01, p11, ax, ay)
+                let (p00, p10, p01, p11) = (
+                    fetch(ix, iy),
+                    fetch(ix + 1, iy),
+                    fetch(ix, iy + 1),
+                    fetch(ix + 1, iy + 1),
+                );
+                let mut v = [0.0f32; 3];
+                for c in 0..3 {
+                    let top = p00[c] * (1.0 - ax) + p10[c] * ax;
+                    let bottom = p01[c] * (1.0 - ax) + p11[c] * ax;
+                    v[c] = top * (1.0 - ay) + bottom * ay;
+                }
+                v
             };
-            let value = value.map(|v| range.0 + v * scale);
-            px.copy_from_slice(&value[..3]);
+            px[0] = range.0 + value[0] * scale;
+            px[1] = range.0 + value[1] * scale;
+            px[2] = range.0 + value[2] * scale;
             sx += dx_i;
             sy += dy_i;
         }
     }
 }
 
-/// How many output rows ahead the crop asks for the frame's cache lines: the crop of a frame
-/// just converted waits on memory (megabytes, no longer in the core's caches), and a turned
-/// square walks across the frame's rows where the hardware prefetcher does not follow.
+/// How many output rows ahead a turned crop asks for the frame's cache lines: the crop of a
+/// frame just converted waits on memory (megabytes, no longer in the core's caches), and a
+/// turned square walks across the frame's rows where the hardware prefetcher does not follow.
 const PREFETCH_ROWS: f32 = 2.0;
 
 /// Ask for the cache line holding `pixels[k]` ahead of its use. A hint only: nothing is read
@@ -108,25 +126,6 @@ fn prefetch(pixels: &[u8], k: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = at;
-}
-
-/// The first three bytes of `bytes` as floats in lanes 0-2.
-#[inline(always)]
-fn rgb(bytes: &[u8]) -> [f32; 4] {
-    let p: &[u8; 3] = bytes[..3].try_into().expect("three bytes");
-    [f32::from(p[0]), f32::from(p[1]), f32::from(p[2]), 0.0]
-}
-
-/// Bilinear interpolation lane by lane, with the weights `ax` towards `p10`/`p11` and `ay`
-/// towards the bottom row.
-#[inline(always)]
-fn bilinear(p00: [f32; 4], p10: [f32; 4], p01: [f32; 4], p11: [f32; 4], ax: f32, ay: f32) -> [f32; 4] {
-    let (bx, by) = (1.0 - ax, 1.0 - ay);
-    std::array::from_fn(|c| {
-        let top = p00[c] * bx + p10[c] * ax;
-        let bottom = p01[c] * bx + p11[c] * ax;
-        top * by + bottom * ay
-    })
 }
 
 /// `x.floor()` as an integer and as a float, without the libm call that `f32::floor` compiles
@@ -162,8 +161,8 @@ mod tests {
     use super::*;
     use image::Rgb;
 
-    /// The crop as it was before its channels were computed together: the new one must give
-    /// the same tensor bit for bit.
+    /// The crop as it was before it asked for cache lines ahead: the crop must give the same
+    /// tensor bit for bit (a faster crop must keep passing this).
     fn reference_crop(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32), border: Border, out: &mut [f32]) {
         assert_eq!(out.len(), side * side * 3, "tensor buffer has the wrong size");
         let (w, h) = (frame.width() as i64, frame.height() as i64);
