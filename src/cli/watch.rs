@@ -411,4 +411,8 @@ impl FrameSource for Peeked {
         }
         self.inner.skip_before(t_ms);
     }
+
+    fn recycle(&mut self, image: image::RgbImage) {
+        self.inner.recycle(image);
+    }
 }

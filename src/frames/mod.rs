@@ -53,6 +53,10 @@ pub trait FrameSource {
     /// over more cheaply than making them into frames (a video file: decoded, not converted)
     /// does so. The default ignores it.
     fn skip_before(&mut self, _t_ms: f64) {}
+    /// Take back the pixels of a frame the consumer is done with, for a later frame to be
+    /// converted into: a source that makes large frames (a video file: 5 MB at 1768x994) then
+    /// neither zeroes nor maps fresh memory for each. The default drops them.
+    fn recycle(&mut self, _image: image::RgbImage) {}
 }
 
 /// What went wrong reading frames. Each message names the input and says what to do.

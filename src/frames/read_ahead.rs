@@ -10,7 +10,7 @@
 use super::video::{unwanted, Converter, Decoded, VideoSource};
 use super::{Frame, FrameError, FrameSource};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -60,6 +60,8 @@ pub struct ReadAhead {
     results: Option<Receiver<Result<Ahead, FrameError>>>,
     /// Converts the pictures sent unconverted.
     converter: Converter,
+    /// Pixel buffers handed back to the decoding thread ([`FrameSource::recycle`]).
+    spent: Sender<Vec<u8>>,
     skip: Arc<SkipHint>,
     worker: Option<JoinHandle<()>>,
 }
@@ -80,14 +82,16 @@ impl ReadAhead {
         let converter = source.new_converter();
         let skip = Arc::new(SkipHint::new());
         let (sender, results) = sync_channel(FRAMES_AHEAD);
+        let (spent, returned) = channel();
         let worker_skip = Arc::clone(&skip);
         let worker = std::thread::Builder::new()
             .name("posture-decode".into())
-            .spawn(move || decode_ahead(source, &worker_skip, &sender))?;
+            .spawn(move || decode_ahead(source, &worker_skip, &sender, &returned))?;
         Ok(ReadAhead {
             label,
             results: Some(results),
             converter,
+            spent,
             skip,
             worker: Some(worker),
         })
@@ -103,10 +107,19 @@ impl ReadAhead {
     }
 }
 
-/// The decoding thread: every kept picture in order, converted unless a skip hint has been
-/// given, until the file ends or the consumer is gone.
-fn decode_ahead(mut source: VideoSource, skip: &SkipHint, results: &SyncSender<Result<Ahead, FrameError>>) {
+/// The decoding thread: every kept picture in order, converted (into the buffers of frames the
+/// consumer has handed back) unless a skip hint has been given, until the file ends or the
+/// consumer is gone.
+fn decode_ahead(
+    mut source: VideoSource,
+    skip: &SkipHint,
+    results: &SyncSender<Result<Ahead, FrameError>>,
+    returned: &Receiver<Vec<u8>>,
+) {
     loop {
+        for buffer in returned.try_iter() {
+            source.recycle_buffer(buffer);
+        }
         let hint = skip.get();
         if let Some(t_ms) = hint {
             source.skip_before(t_ms);
@@ -148,6 +161,16 @@ impl FrameSource for ReadAhead {
 
     fn skip_before(&mut self, t_ms: f64) {
         self.skip.set(t_ms);
+    }
+
+    fn recycle(&mut self, image: image::RgbImage) {
+        // After a skip hint this side converts; before it the decoding thread does (a thread
+        // that has ended no longer takes any).
+        if self.skip.get().is_some() {
+            self.converter.recycle(image.into_raw());
+        } else {
+            let _ = self.spent.send(image.into_raw());
+        }
     }
 }
 

@@ -216,6 +216,10 @@ impl FrameSource for ReplaySource {
         self.pacer.skip_before_ms = Some(t_ms);
         TimedSource::skip_before(&mut self.pacer.source, t_ms);
     }
+
+    fn recycle(&mut self, image: image::RgbImage) {
+        FrameSource::recycle(&mut self.pacer.source, image);
+    }
 }
 
 #[cfg(test)]

@@ -130,6 +130,10 @@ impl FrameSource for Sampled {
     fn skip_before(&mut self, t_ms: f64) {
         self.inner.skip_before(t_ms);
     }
+
+    fn recycle(&mut self, image: image::RgbImage) {
+        self.inner.recycle(image);
+    }
 }
 
 #[cfg(test)]

@@ -180,6 +180,10 @@ impl FrameSource for Shifted {
     fn skip_before(&mut self, t_ms: f64) {
         self.inner.skip_before(t_ms - self.offset_ms);
     }
+
+    fn recycle(&mut self, image: image::RgbImage) {
+        self.inner.recycle(image);
+    }
 }
 
 #[cfg(test)]

@@ -378,6 +378,7 @@ fn source_loop<E: From<InputError>>(
         }
         stats.frames += 1;
         stats.frames_with_person += u64::from(result.pose.is_some());
+        source.recycle(frame.image);
     };
     stats.seconds += started.elapsed().as_secs_f64();
     result?;

@@ -20,7 +20,9 @@ run() { # config binary -> "wall cpu"
     local threads=$1
     if [ "$1" = one-core ]; then pin=(taskset -c 0); threads=1; else threads=${1#t}; fi
     /usr/bin/time -f "%e %U %S" -o "$work/time" "${pin[@]}" "$2" measure --json --threads "$threads" "$clip" > /dev/null 2>&1
-    awk '{printf "%.2f %.2f", $1, $2 + $3}' "$work/time"
+    # The last line: GNU time writes "Command exited with non-zero status N" first when the
+    # command exits non-zero (measure exits 3 when a reading could not be made).
+    tail -n 1 "$work/time" | awk '{printf "%.2f %.2f", $1, $2 + $3}'
 }
 declare -A wall cpu
 for round in $(seq "$ROUNDS"); do
