@@ -50,12 +50,15 @@ fn measure(args: &[&str]) -> (std::process::Output, Vec<Value>) {
 /// What `posture --version` names after "posture ": the package version and the commit. A record
 /// must carry the commit too, or `score` would resume with results of older code after an
 /// upgrade (its settings id is a hash of the provenance).
-fn built_version() -> String {
-    let out = posture(&["--version"]);
-    let text = String::from_utf8(out.stdout).unwrap();
-    let version = text.trim().strip_prefix("posture ").unwrap().to_string();
-    assert!(version.contains("(commit "), "{version}");
-    version
+fn built_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let out = posture(&["--version"]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let version = text.trim().strip_prefix("posture ").unwrap().to_string();
+        assert!(version.contains("(commit "), "{version}");
+        version
+    })
 }
 
 fn reason_count(r: &Value, code: &str) -> u64 {

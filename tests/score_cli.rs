@@ -255,12 +255,22 @@ fn two_shards_merged_equal_one_run() {
         "{}",
         stderr(&lone)
     );
+    // As if the shards had been scored by another build than the one merging them: run.json
+    // names the build that scored the rows.
+    for shard in ["shard-1", "shard-2"] {
+        let path = tmp.path().join(shard).join("run.json");
+        let mut run: Value = serde_json::from_str(&read(&path)).unwrap();
+        run["version"] = "0.0.9 (commit 0000000)".into();
+        std::fs::write(&path, run.to_string()).unwrap();
+    }
     let merged = run_in(
         tmp.path(),
         &["score", "--merge", "shard-2", "shard-1", "--out", "merged"],
     );
     assert!(merged.status.success(), "{}", stderr(&merged));
     assert_eq!(tables(&tmp.path().join("merged")), tables(&tmp.path().join("one")));
+    let run: Value = serde_json::from_str(&read(&tmp.path().join("merged/run.json"))).unwrap();
+    assert_eq!(run["version"], "0.0.9 (commit 0000000)");
 
     // Shards of different runs (other settings) do not merge.
     let other = run_in(

@@ -336,7 +336,8 @@ pub fn merge(shard_dirs: &[PathBuf], out_dir: &Path) -> Result<Counts, BatchErro
     let run = RunInfo {
         schema: RUN_SCHEMA.into(),
         tool: "posture".into(),
-        version: crate::VERSION.into(),
+        // The shards' version, which scored every row (one run id means one set of settings).
+        version: first.version.clone(),
         run_id: first.run_id.clone(),
         settings_id: first.settings_id.clone(),
         shard: None,

@@ -111,7 +111,6 @@ pub fn summary_columns() -> Vec<&'static str> {
         "cva_change_deg",
         "cva_change_noise_deg",
         "cva_change_beyond_noise",
-        "baseline_mismatch",
     ];
     columns.extend(FrontSignal::ALL.iter().map(|s| s.name()));
     columns.extend([
@@ -122,6 +121,8 @@ pub fn summary_columns() -> Vec<&'static str> {
         "other_people_s",
         "error",
         "keyframe",
+        // Added after the others: readers that count columns keep working.
+        "baseline_mismatch",
     ]);
     columns
 }
@@ -153,10 +154,6 @@ pub fn summary_row(record: &MeasureRecord, keyframe: Option<&std::path::Path>) -
         fixed(cva_change.map(|c| c.change), 1),
         fixed(cva_change.map(|c| c.noise), 1),
         opt_bool(cva_change.map(|c| c.beyond_noise)),
-        record.baseline_mismatch.as_ref().map_or(String::new(), |differences| {
-            let words: Vec<String> = differences.iter().map(|d| d.describe()).collect();
-            words.join("; ")
-        }),
     ];
     row.extend(FrontSignal::ALL.iter().map(|s| {
         let median = record.front_signals.as_ref().and_then(|f| f.get(s).copied());
@@ -170,6 +167,10 @@ pub fn summary_row(record: &MeasureRecord, keyframe: Option<&std::path::Path>) -
         format!("{:.1}", record.other_people.seconds),
         record.error.clone().unwrap_or_default(),
         keyframe.map_or(String::new(), |k| k.display().to_string()),
+        record.baseline_mismatch.as_ref().map_or(String::new(), |differences| {
+            let words: Vec<String> = differences.iter().map(|d| d.describe()).collect();
+            words.join("; ")
+        }),
     ]);
     csv_bytes([row])
 }

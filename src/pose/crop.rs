@@ -161,82 +161,14 @@ mod tests {
     use super::*;
     use image::Rgb;
 
-    /// The crop as it was before it asked for cache lines ahead: the crop must give the same
-    /// tensor bit for bit (a faster crop must keep passing this).
-    fn reference_crop(frame: &RgbImage, roi: &Roi, side: usize, range: (f32, f32), border: Border, out: &mut [f32]) {
-        assert_eq!(out.len(), side * side * 3, "tensor buffer has the wrong size");
-        let (w, h) = (frame.width() as i64, frame.height() as i64);
-        let pixels = frame.as_raw();
-        let scale = (range.1 - range.0) / 255.0;
-        let step = roi.size_px / side as f32;
-        let (sin, cos) = roi.rotation_rad.sin_cos();
-        // Frame position of output pixel (0, 0) and the per-pixel steps along output x and y.
-        let half = roi.size_px / 2.0;
-        let x0 = roi.center_x_px + cos * -half - sin * -half;
-        let y0 = roi.center_y_px + sin * -half + cos * -half;
-        let (dx_i, dy_i) = (cos * step, sin * step);
-        let (dx_j, dy_j) = (-sin * step, cos * step);
-
-        let fetch = |x: i64, y: i64| -> [f32; 3] {
-            let (x, y) = match border {
-                Border::Replicate => (x.clamp(0, w - 1), y.clamp(0, h - 1)),
-                Border::Black => {
-                    if x < 0 || y < 0 || x >= w || y >= h {
-                        return [0.0; 3];
-                    }
-                    (x, y)
-                }
-            };
-            let k = ((y * w + x) * 3) as usize;
-            [pixels[k] as f32, pixels[k + 1] as f32, pixels[k + 2] as f32]
-        };
-        let row_bytes = w as usize * 3;
-
-        for j in 0..side {
-            let (mut sx, mut sy) = (x0 + dx_j * j as f32, y0 + dy_j * j as f32);
-            let row = &mut out[j * side * 3..(j + 1) * side * 3];
-            for px in row.chunks_exact_mut(3) {
-                let (ix, fx) = floor(sx);
-                let (iy, fy) = floor(sy);
-                let (ax, ay) = (sx - fx, sy - fy);
-                let value = if ix >= 0 && iy >= 0 && ix + 1 < w && iy + 1 < h {
-                    // Fast path: all four neighbours inside the frame, read as two 6-byte runs.
-                    let k = (iy * w + ix) as usize * 3;
-                    let top_row = &pixels[k..k + 6];
-                    let bottom_row = &pixels[k + row_bytes..k + row_bytes + 6];
-                    let mut v = [0.0f32; 3];
-                    for (c, vc) in v.iter_mut().enumerate() {
-                        let top = top_row[c] as f32 * (1.0 - ax) + top_row[3 + c] as f32 * ax;
-                        let bottom = bottom_row[c] as f32 * (1.0 - ax) + bottom_row[3 + c] as f32 * ax;
-                        *vc = top * (1.0 - ay) + bottom * ay;
-                    }
-                    v
-                } else {
-                    let (p00, p10, p01, p11) = (
-                        fetch(ix, iy),
-                        fetch(ix + 1, iy),
-                        fetch(ix, iy + 1),
-                        fetch(ix + 1, iy + 1),
-                    );
-                    let mut v = [0.0f32; 3];
-                    for c in 0..3 {
-                        let top = p00[c] * (1.0 - ax) + p10[c] * ax;
-                        let bottom = p01[c] * (1.0 - ax) + p11[c] * ax;
-                        v[c] = top * (1.0 - ay) + bottom * ay;
-                    }
-                    v
-                };
-                px[0] = range.0 + value[0] * scale;
-                px[1] = range.0 + value[1] * scale;
-                px[2] = range.0 + value[2] * scale;
-                sx += dx_i;
-                sy += dy_i;
-            }
-        }
-    }
+    /// A digest of every output bit over the random cases below, taken from the crop before it
+    /// asked for cache lines ahead. A faster crop must give the same tensors bit for bit (the
+    /// arithmetic is plain f32 without fused multiply-adds, the same on every x86-64 CPU);
+    /// change this only with a crop meant to give other numbers, and say why.
+    const CROP_DIGEST: u64 = 0xaed9_d021_64bd_efb4;
 
     #[test]
-    fn the_crop_equals_the_reference_crop_bit_for_bit() {
+    fn the_crop_gives_the_same_tensors_bit_for_bit_as_before() {
         // Random frames, squares (in, across and outside the frame), turns, scales and tensor
         // sizes, both borders and both value ranges.
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
@@ -247,7 +179,7 @@ mod tests {
             seed
         };
         let mut unit = || (next() >> 40) as f32 / (1u64 << 24) as f32;
-        let mut samples = 0;
+        let (mut samples, mut digest) = (0, 0xCBF2_9CE4_8422_2325u64);
         for case in 0..400 {
             let (w, h) = (1 + (unit() * 90.0) as u32, 1 + (unit() * 70.0) as u32);
             let frame = RgbImage::from_fn(w, h, |_, _| Rgb(std::array::from_fn(|_| (unit() * 256.0) as u8)));
@@ -264,15 +196,16 @@ mod tests {
                 Border::Black
             };
             let range = if case % 3 == 0 { (-1.0, 1.0) } else { (0.0, 1.0) };
-            let (mut ours, mut theirs) = (vec![f32::NAN; side * side * 3], vec![0.0; side * side * 3]);
-            crop_to_tensor(&frame, &roi, side, range, border, &mut ours);
-            reference_crop(&frame, &roi, side, range, border, &mut theirs);
-            for (k, (a, b)) in ours.iter().zip(&theirs).enumerate() {
-                assert_eq!(a.to_bits(), b.to_bits(), "case {case}: {roi:?} side {side} value {k}");
+            let mut out = vec![f32::NAN; side * side * 3];
+            crop_to_tensor(&frame, &roi, side, range, border, &mut out);
+            for v in &out {
+                // FNV-1a over the bits of every value.
+                digest = (digest ^ u64::from(v.to_bits())).wrapping_mul(0x0000_0100_0000_01B3);
             }
-            samples += ours.len();
+            samples += out.len();
         }
         assert!(samples > 400 * 100, "{samples}");
+        assert_eq!(digest, CROP_DIGEST, "{digest:#x}");
     }
 
     fn gradient(w: u32, h: u32) -> RgbImage {
