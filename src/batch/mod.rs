@@ -238,7 +238,7 @@ pub fn run(
     }
     let jobs = settings.jobs.max(1).min(pieces);
     let cut = Mutex::new(cut);
-    let queue = Mutex::new(todo.into_iter().map(Work::Input).collect::<VecDeque<_>>());
+    let queue = WorkQueue::new(todo.into_iter().map(Work::Input).collect());
     let mut segmented = 0;
     // Cut clips begun: one stopped with segments never measured is reported after the workers.
     let begun: Mutex<Vec<Arc<CutClip>>> = Mutex::new(Vec::new());
@@ -256,10 +256,7 @@ pub fn run(
                     }
                 };
                 loop {
-                    if stop() {
-                        return;
-                    }
-                    let Some(work) = queue.lock().expect("queue lock").pop_front() else {
+                    let Some(work) = queue.take(|w| jobs > 1 && matches!(w, Work::Input(_)), stop) else {
                         return;
                     };
                     let analysis = Analysis {
@@ -282,13 +279,15 @@ pub fn run(
                                 Some(segments) => {
                                     let clip = Arc::new(CutClip::new(input, segments));
                                     begun.lock().expect("begun lock").push(Arc::clone(&clip));
-                                    let mut queue = queue.lock().expect("queue lock");
-                                    for n in (1..clip.segments.spans.len()).rev() {
-                                        queue.push_front(Work::Segment(Arc::clone(&clip), n));
-                                    }
+                                    let later =
+                                        (1..clip.segments.spans.len()).map(|n| Work::Segment(Arc::clone(&clip), n));
+                                    queue.cut(later.collect());
                                     Work::Segment(clip, 0)
                                 }
-                                None => Work::Input(input),
+                                None => {
+                                    queue.cut(Vec::new());
+                                    Work::Input(input)
+                                }
                             }
                         }
                         other => other,
@@ -315,7 +314,7 @@ pub fn run(
                 }
                 Err(e) => {
                     // A worker that cannot work (models, disk) stops the run cleanly.
-                    queue.lock().expect("queue lock").clear();
+                    queue.close();
                     first_error.get_or_insert(e);
                 }
             }
@@ -375,6 +374,81 @@ enum Work<'a> {
     Input(&'a PlannedInput),
     /// The n-th segment of a clip cut for several workers.
     Segment(Arc<CutClip<'a>>, usize),
+}
+
+/// The work no worker has taken yet, shared by the workers.
+///
+/// A worker that takes a whole input while others may be idle cuts it into segments and puts
+/// all but the first back at the front. Until it has, an idle worker must wait rather than find
+/// the queue empty and leave: it would leave a long clip's segments to one worker (a folder of a
+/// long clip and a photo: the photo's worker finished while the clip was being cut).
+struct WorkQueue<T> {
+    state: Mutex<Waiting<T>>,
+    changed: std::sync::Condvar,
+}
+
+struct Waiting<T> {
+    items: VecDeque<T>,
+    /// Workers that took an item to cut and have not yet put its other parts back.
+    cutting: usize,
+    /// Cleared after an error: nothing more is handed out or put back.
+    closed: bool,
+}
+
+impl<T> WorkQueue<T> {
+    fn new(items: VecDeque<T>) -> WorkQueue<T> {
+        WorkQueue {
+            state: Mutex::new(Waiting {
+                items,
+                cutting: 0,
+                closed: false,
+            }),
+            changed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// The next item, or `None` when there is none left or the run is stopped. An item for
+    /// which `to_cut` holds is taken to be cut: the taker must call [`WorkQueue::cut`] next.
+    fn take(&self, to_cut: impl Fn(&T) -> bool, stop: &(dyn Fn() -> bool + Sync)) -> Option<T> {
+        let mut state = self.state.lock().expect("queue lock");
+        loop {
+            if stop() || state.closed {
+                return None;
+            }
+            if let Some(item) = state.items.pop_front() {
+                if to_cut(&item) {
+                    state.cutting += 1;
+                }
+                return Some(item);
+            }
+            if state.cutting == 0 {
+                return None;
+            }
+            // The stop check is polled, so the wait is bounded.
+            let wait = self.changed.wait_timeout(state, std::time::Duration::from_millis(50));
+            state = wait.expect("queue lock").0;
+        }
+    }
+
+    /// The parts after the first of an item taken to be cut, in order (none when not cut).
+    fn cut(&self, later: Vec<T>) {
+        let mut state = self.state.lock().expect("queue lock");
+        if !state.closed {
+            for item in later.into_iter().rev() {
+                state.items.push_front(item);
+            }
+        }
+        state.cutting -= 1;
+        self.changed.notify_all();
+    }
+
+    /// Hand out nothing more (a worker cannot work).
+    fn close(&self) {
+        let mut state = self.state.lock().expect("queue lock");
+        state.items.clear();
+        state.closed = true;
+        self.changed.notify_all();
+    }
 }
 
 /// The subject's landmarks on frames with a side reading (frame index first), for the key
@@ -518,6 +592,54 @@ impl Scorer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn never() -> bool {
+        false
+    }
+
+    #[test]
+    fn an_idle_worker_waits_for_the_parts_of_an_item_being_cut_and_takes_the_next() {
+        let queue = WorkQueue::new(VecDeque::from([10]));
+        let to_cut = |x: &i32| *x == 10;
+        assert_eq!(queue.take(to_cut, &never), Some(10));
+        let (asking, asked) = mpsc::channel();
+        std::thread::scope(|scope| {
+            let idle = scope.spawn(|| {
+                asking.send(()).unwrap();
+                queue.take(to_cut, &never)
+            });
+            asked.recv().unwrap();
+            // Let the idle worker reach the empty queue first (if it has not, it finds the
+            // parts there: the test passes either way, it cannot pass by a wrong exit).
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            queue.cut(vec![11, 12]);
+            assert_eq!(idle.join().unwrap(), Some(11));
+        });
+        assert_eq!(queue.take(to_cut, &never), Some(12));
+        assert_eq!(queue.take(to_cut, &never), None, "empty, and nobody cutting");
+    }
+
+    #[test]
+    fn a_closed_or_stopped_queue_hands_out_nothing_more() {
+        let queue = WorkQueue::new(VecDeque::from([1, 2, 3]));
+        let to_cut = |x: &i32| *x == 1;
+        assert_eq!(queue.take(to_cut, &never), Some(1));
+        let stopped = std::sync::atomic::AtomicBool::new(false);
+        let stop = || stopped.load(std::sync::atomic::Ordering::SeqCst);
+        std::thread::scope(|scope| {
+            queue.close();
+            // A cut finished after the close puts nothing back, and a waiting worker leaves.
+            queue.cut(vec![4]);
+            assert_eq!(scope.spawn(|| queue.take(to_cut, &stop)).join().unwrap(), None);
+        });
+        let queue = WorkQueue::new(VecDeque::from([1]));
+        assert_eq!(queue.take(to_cut, &stop), Some(1));
+        std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| queue.take(|_| false, &stop));
+            stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(waiting.join().unwrap(), None);
+        });
+    }
 
     #[test]
     fn shards_are_parsed_and_refused_in_words() {
