@@ -26,6 +26,7 @@ import numpy as np
 import onnxruntime as ort
 import openvino as ov
 
+from bench_split import session as ort_session
 from split import FEATURE_NAMES, ffmpeg_crop
 
 LANDMARK_MODELS = ["pose_landmark_lite", "pose_landmark_full"]
@@ -34,15 +35,6 @@ DETECTOR = "pose_detection"
 WALK_CROPS = [(1.0, "500:500:390:0"), (5.0, "500:500:250:470")]
 LETTERBOX_224 = ("scale=224:224:force_original_aspect_ratio=decrease:flags=bilinear,"
                  "pad=224:224:(ow-iw)/2:(oh-ih)/2:black")
-
-
-def ort_session(path):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 
 def ov_compiled(core, path, precision):
