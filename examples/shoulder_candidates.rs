@@ -31,7 +31,8 @@ use posture::measures::side::NearSide;
 use posture::measures::{measure_frame, MeasureSettings};
 use posture::pose::{index, LandmarkVariant, Pose, PoseModels, SessionOptions};
 use posture::validation::{
-    correlation, least_squares, mae, pose_of_picture, slope, FRONT_RULE_HELD_OUT_FROM, SEPARATE_SHOULDERS_FROM,
+    correlation, least_squares, mae, pose_of_picture, slope, FRESH_HELD_OUT_FROM, FRONT_RULE_HELD_OUT_FROM,
+    SEPARATE_SHOULDERS_FROM,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -349,6 +350,15 @@ fn load(dir: &Path, noise_seed: Option<u64>) -> Vec<Render> {
         let text = |key: &str| s[key].as_str().unwrap_or("").to_string();
         let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN) as f32;
         let id = text("id");
+        let number: u32 = id
+            .trim_start_matches('s')
+            .split('_')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        if number >= FRESH_HELD_OUT_FROM {
+            continue;
+        }
         let picture = noisy(&dir.join(text("file")), noise_seed, scratch.path());
         let (pose, size) = pose_of_picture(&picture, &mut models);
         let mut values = BTreeMap::new();
@@ -384,12 +394,7 @@ fn load(dir: &Path, noise_seed: Option<u64>) -> Vec<Render> {
             eprintln!("shoulder_candidates: {k}/{} renders read", scenes.len());
         }
         renders.push(Render {
-            number: id
-                .trim_start_matches('s')
-                .split('_')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
+            number,
             id,
             view: text("view"),
             posture: text("posture"),

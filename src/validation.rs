@@ -14,6 +14,7 @@
 use crate::assess::baseline::{front_comparison, FrontComparison};
 use crate::assess::stats::SplitMix64;
 use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
+use crate::frames::{Frame, FrameError, FrameSource};
 use crate::measures::geometry::{elevation_deg, Facing, PointPx};
 use crate::measures::neck::NeckBand;
 use crate::measures::side::NearSide;
@@ -54,6 +55,9 @@ struct Scene {
     true_acromion_px: [PointPx; 2],
     facing: Facing,
     pose: Option<Pose>,
+    /// The pose in the picture mirrored left to right (side views within 10 degrees of profile
+    /// before the fifth block only): the same person facing the other way.
+    mirrored_pose: Option<Pose>,
     size: (u32, u32),
 }
 
@@ -78,22 +82,59 @@ pub const FRONT_RULE_HELD_OUT_FROM: u32 = 444;
 /// held-out groups and the tests over the earlier renders, whose figures docs/measures.md quotes.
 pub const SEPARATE_SHOULDERS_FROM: u32 = 498;
 
+/// Renders numbered from here on (s582-s653, the sixth block of tools/renders/README.md) were
+/// rendered after the last change to the CVA method and its fit (the person mask aligned with the
+/// landmarks, `pose::segmentation`) and were first read with that method frozen: a fresh test of
+/// issue 11's targets, apart from the held-out part, which earlier versions looked at. They take
+/// no part in the fit, the other tables or the tests over the earlier renders.
+pub const FRESH_HELD_OUT_FROM: u32 = 582;
+
 /// The subject's pose in a picture, read by the library's frame loop as `posture measure` reads
 /// it, and the picture's size.
 pub fn pose_of_picture(path: &Path, models: &mut PoseModels) -> (Option<Pose>, (u32, u32)) {
+    pose_in(path, models, false)
+}
+
+/// As [`pose_of_picture`], with the picture mirrored left to right first.
+pub fn pose_of_mirrored_picture(path: &Path, models: &mut PoseModels) -> (Option<Pose>, (u32, u32)) {
+    pose_in(path, models, true)
+}
+
+fn pose_in(path: &Path, models: &mut PoseModels, mirrored: bool) -> (Option<Pose>, (u32, u32)) {
+    let settings = crate::pipeline::PipelineSettings::default();
+    let label = path.display().to_string();
+    let mut source = settings.open_input(path).unwrap_or_else(|e| panic!("{label}: {e}"));
+    if mirrored {
+        source = Box::new(Mirrored(source));
+    }
     let mut found = None;
-    crate::pipeline::for_each_frame(
-        path,
-        &crate::pipeline::PipelineSettings::default(),
-        models,
-        &|| false,
-        |frame, result, _| {
-            found = Some((result.pose.clone(), (frame.image.width(), frame.image.height())));
-            Ok::<(), crate::pipeline::InputError>(())
-        },
-    )
-    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    crate::pipeline::for_each_frame_of(source, &label, &settings, models, &|| false, |frame, result, _| {
+        found = Some((result.pose.clone(), (frame.image.width(), frame.image.height())));
+        Ok::<(), crate::pipeline::InputError>(())
+    })
+    .unwrap_or_else(|e| panic!("{label}: {e}"));
     found.expect("a picture has a frame")
+}
+
+/// A source whose frames are mirrored left to right.
+struct Mirrored(Box<dyn FrameSource>);
+
+impl FrameSource for Mirrored {
+    fn label(&self) -> &str {
+        self.0.label()
+    }
+
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        let mut next = self.0.next_frame()?;
+        if let Ok(frame) = &mut next {
+            image::imageops::flip_horizontal_in_place(&mut frame.image);
+        }
+        Some(next)
+    }
+
+    fn is_still(&self) -> bool {
+        self.0.is_still()
+    }
 }
 
 fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
@@ -123,10 +164,15 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             .next()
             .and_then(|n| n.parse().ok())
             .unwrap_or(0);
-        if number >= SEPARATE_SHOULDERS_FROM {
+        if (SEPARATE_SHOULDERS_FROM..FRESH_HELD_OUT_FROM).contains(&number) {
             continue;
         }
-        let (pose, size) = pose_of_picture(&dir.join(str_of("file")), &mut models);
+        let picture = dir.join(str_of("file"));
+        let (pose, size) = pose_of_picture(&picture, &mut models);
+        let yaw_deg = f("camera_yaw_deg") as f32;
+        let mirrored_pose = (str_of("view") == "side" && yaw_deg.abs() <= 10.0 && number < SEPARATE_SHOULDERS_FROM)
+            .then(|| pose_of_mirrored_picture(&picture, &mut models).0)
+            .flatten();
         scenes.push(Scene {
             id,
             number,
@@ -135,7 +181,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             look_down_deg: f("look_down_deg"),
             true_head_pitch_deg: f("head_pitch_deg") as f32,
             protraction: f("protraction"),
-            yaw_deg: f("camera_yaw_deg") as f32,
+            yaw_deg,
             height: str_of("camera_height"),
             camera_anchor: s["camera_anchor"].as_str().map(str::to_string),
             true_cva: f("cva_deg") as f32,
@@ -148,6 +194,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             },
             facing: if facing_left { Facing::Left } else { Facing::Right },
             pose,
+            mirrored_pose,
             size,
         });
     }
@@ -514,7 +561,129 @@ fn targets(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {
         bias_facing_left_deg: f32::NAN,
         bias_facing_right_deg: f32::NAN,
         demo_cva_deg: None,
+        mirror_facing_asymmetry_deg: f32::NAN,
+        mirror_pairs: 0,
+        fresh_near: 0,
+        fresh_near_read: 0,
+        fresh_near_mae_deg: f32::NAN,
+        fresh_beyond_25: 0,
+        fresh_beyond_25_read: 0,
     }
+}
+
+/// Facing left or right: each side render within 10 degrees read as rendered and mirrored left
+/// to right. A reading that does not depend on the way the person faces reads a picture and its
+/// mirror image alike, up to the model's own noise; a mask set off from the landmarks by half an
+/// input pixel moved the back of the neck towards the ear for one facing and away for the other.
+fn mirror_table(o: &mut String, scenes: &[Scene], c: Correction, headline: &mut Headline) {
+    say!(
+        o,
+        "\nFacing left or right: side renders within 10 deg (training and held out) read as rendered and mirrored:\n"
+    );
+    say!(
+        o,
+        "| rendered facing | read both ways | reading - mirrored: mean (deg) | SD | CVA MAE as rendered | mirrored |"
+    );
+    say!(o, "|---|---|---|---|---|---|");
+    let mut means = Vec::new();
+    let mut pairs_total = 0;
+    for facing in [Facing::Left, Facing::Right] {
+        let both: Vec<(f32, f32, f32)> = scenes
+            .iter()
+            .filter(|s| s.view == "side" && s.facing == facing)
+            .filter_map(|s| {
+                let settings = MeasureSettings {
+                    correction: c,
+                    ..Default::default()
+                };
+                let mirrored = measure_frame(Some(s.mirrored_pose.as_ref()?), s.size, &settings)
+                    .side
+                    .ok()?;
+                let rendered = measure(s, c).side.ok()?;
+                Some((rendered.cva_deg, mirrored.cva_deg, s.true_cva))
+            })
+            .collect();
+        let differences: Vec<f64> = both.iter().map(|(r, m, _)| f64::from(r - m)).collect();
+        let (mean, sd) = mean_sd(&differences);
+        let rendered: Vec<(f32, f32)> = both.iter().map(|&(r, _, t)| (r, t)).collect();
+        let mirrored: Vec<(f32, f32)> = both.iter().map(|&(_, m, t)| (m, t)).collect();
+        say!(
+            o,
+            "| {} | {} | {mean:+.2} | {sd:.2} | {:.2} | {:.2} |",
+            if facing == Facing::Left { "left" } else { "right" },
+            both.len(),
+            mae(&rendered),
+            mae(&mirrored)
+        );
+        means.push(mean as f32);
+        pairs_total += both.len();
+    }
+    headline.mirror_facing_asymmetry_deg = means[0] - means[1];
+    headline.mirror_pairs = pairs_total;
+    say!(
+        o,
+        "\nFacing asymmetry (left minus right): {:+.2} deg over {pairs_total} renders.",
+        headline.mirror_facing_asymmetry_deg
+    );
+}
+
+/// Issue 11's targets on the fresh held-out block ([`FRESH_HELD_OUT_FROM`]), read once the
+/// method was frozen.
+fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut Headline) {
+    let thresholds = Thresholds::default();
+    let near: Vec<&Scene> = fresh
+        .iter()
+        .filter(|s| s.view == "side" && s.yaw_deg.abs() <= 10.0)
+        .collect();
+    let beyond: Vec<&Scene> = fresh
+        .iter()
+        .filter(|s| s.view == "side" && s.yaw_deg.abs() > 25.0)
+        .collect();
+    say!(
+        o,
+        "\nFresh held-out renders (s{FRESH_HELD_OUT_FROM} on, first read with this version's method and fit):\n"
+    );
+    if fresh.is_empty() {
+        say!(o, "None in this folder.");
+        return;
+    }
+    say!(o, "| camera | side renders within 10 deg | read | CVA MAE (deg) | bias | max error | slope read/true | forward head vs normal |");
+    say!(o, "|---|---|---|---|---|---|---|---|");
+    let forward = |v: f32| v < thresholds.cva_forward_deg;
+    for height in ["level", "high", "both"] {
+        let group: Vec<&&Scene> = near.iter().filter(|s| height == "both" || s.height == height).collect();
+        let read: Vec<(f32, f32)> = group
+            .iter()
+            .filter_map(|s| measure(s, c).side.ok().map(|m| (m.cva_deg, s.true_cva)))
+            .collect();
+        let errors: Vec<f32> = read.iter().map(|(r, t)| r - t).collect();
+        let bias = errors.iter().sum::<f32>() / errors.len().max(1) as f32;
+        let worst = errors.iter().map(|e| e.abs()).fold(0.0f32, f32::max);
+        let correct = read.iter().filter(|(r, t)| forward(*r) == forward(*t)).count();
+        say!(
+            o,
+            "| {height} | {} | {} ({:.1}%) | {:.2} | {bias:+.1} | {worst:.1} | {:.2} | {correct}/{} |",
+            group.len(),
+            read.len(),
+            100.0 * read.len() as f32 / group.len().max(1) as f32,
+            mae(&read),
+            slope(&read),
+            read.len()
+        );
+        if height == "both" {
+            headline.fresh_near = group.len();
+            headline.fresh_near_read = read.len();
+            headline.fresh_near_mae_deg = mae(&read);
+        }
+    }
+    headline.fresh_beyond_25 = beyond.len();
+    headline.fresh_beyond_25_read = beyond.iter().filter(|s| measure(s, c).side.is_ok()).count();
+    say!(
+        o,
+        "\nFresh side renders beyond 25 deg of profile: {} of {} gave a number.",
+        headline.fresh_beyond_25_read,
+        headline.fresh_beyond_25
+    );
 }
 
 /// Looking down from the side: the training readings' CVA error by forward head and by how far
@@ -803,7 +972,7 @@ pub fn perturb_landmarks(pose: &Pose, share: f32, rng: &mut SplitMix64) -> Pose 
     p
 }
 
-fn validate(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {
+fn validate(o: &mut String, scenes: &[Scene], fresh: &[Scene], c: Correction) -> Headline {
     let thresholds = Thresholds::default();
     let found = scenes.iter().filter(|s| s.pose.is_some()).count();
     let sides = scenes.iter().filter(|s| s.view == "side").count();
@@ -814,6 +983,7 @@ fn validate(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {
         scenes.len() - sides
     );
     let mut headline = targets(o, scenes, c);
+    fresh_table(o, fresh, c, &mut headline);
     side_table(o, scenes, c);
 
     say!(o, "\nHeld-out side renders within 10 deg of profile:\n");
@@ -878,6 +1048,7 @@ fn validate(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {
             "\nFacing {side}: CVA bias {b_train:+.1} deg over {n_train} training readings, {b_held:+.1} deg over {n_held} held-out readings."
         );
     }
+    mirror_table(o, scenes, c, &mut headline);
     shoulder_evidence(o, scenes, c);
     looking_down_table(o, scenes, c);
 
@@ -1138,6 +1309,19 @@ pub struct Headline {
     pub bias_facing_right_deg: f32,
     /// What the demo render reads.
     pub demo_cva_deg: Option<f32>,
+    /// Side renders within 10 degrees read as rendered and mirrored (training and held-out
+    /// parts): the mean of (reading - mirrored reading) for those rendered facing left, minus the
+    /// same for those facing right. Zero when the way a person faces does not move the reading.
+    pub mirror_facing_asymmetry_deg: f32,
+    /// How many renders read both ways.
+    pub mirror_pairs: usize,
+    /// The fresh held-out block ([`FRESH_HELD_OUT_FROM`]): side renders within 10 degrees, how
+    /// many read, their CVA MAE; side renders beyond 25 degrees and how many gave a number.
+    pub fresh_near: usize,
+    pub fresh_near_read: usize,
+    pub fresh_near_mae_deg: f32,
+    pub fresh_beyond_25: usize,
+    pub fresh_beyond_25_read: usize,
 }
 
 /// The validation report (markdown, as docs/measures.md quotes it) and its headline figures.
@@ -1151,7 +1335,9 @@ pub struct Report {
 /// Measure every render in `dir` (fixtures/renders) with `variant`; with `fit`, re-fit the
 /// correction on the training part first, else use [`Correction::FITTED`].
 pub fn run(dir: &Path, variant: LandmarkVariant, fit_first: bool) -> Report {
-    let scenes = load_scenes(dir, variant);
+    let (fresh, scenes): (Vec<Scene>, Vec<Scene>) = load_scenes(dir, variant)
+        .into_iter()
+        .partition(|s| s.number >= FRESH_HELD_OUT_FROM);
     let mut fit_text = String::new();
     let correction = if fit_first {
         fit(&mut fit_text, &scenes)
@@ -1159,7 +1345,7 @@ pub fn run(dir: &Path, variant: LandmarkVariant, fit_first: bool) -> Report {
         Correction::FITTED
     };
     let mut tables = String::new();
-    let headline = validate(&mut tables, &scenes, correction);
+    let headline = validate(&mut tables, &scenes, &fresh, correction);
     Report {
         fit: fit_text,
         tables,

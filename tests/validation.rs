@@ -15,7 +15,7 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
     eprintln!("{h:?}");
 
     // Coverage and accuracy on held-out side renders within 10 degrees (issue 11's targets:
-    // 85% read, MAE 2.5; achieved 78 of 87 and 2.64, so the MAE is guarded, not met).
+    // 85% read, MAE 2.5; achieved 78 of 87 and 2.34).
     assert_eq!(h.held_out_near, 87);
     assert!(
         h.held_out_near_read as f32 >= 0.85 * h.held_out_near as f32,
@@ -23,19 +23,29 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
         h.held_out_near_read,
         h.held_out_near
     );
-    assert!(h.held_out_near_mae_deg <= 2.75, "MAE {}", h.held_out_near_mae_deg);
+    assert!(h.held_out_near_mae_deg <= 2.5, "MAE {}", h.held_out_near_mae_deg);
     // Readings spread as the truth does (achieved 1.00).
     assert!(
         (0.9..=1.1).contains(&h.held_out_near_slope),
         "slope {}",
         h.held_out_near_slope
     );
-    // Bias by facing side (achieved +1.3 left, -1.1 right).
-    assert!(h.bias_facing_left_deg.abs() <= 1.6, "left {}", h.bias_facing_left_deg);
+    // Bias by facing side (achieved +0.1 left, -0.0 right; +1.3 and -1.1 with the mask half an
+    // input pixel off the landmarks).
+    assert!(h.bias_facing_left_deg.abs() <= 1.0, "left {}", h.bias_facing_left_deg);
     assert!(
-        h.bias_facing_right_deg.abs() <= 1.4,
+        h.bias_facing_right_deg.abs() <= 1.0,
         "right {}",
         h.bias_facing_right_deg
+    );
+    // The way a person faces does not move the reading: a render and its mirror image read
+    // alike whichever way it faced (achieved -0.74 deg over 189 renders; +3.25 with the mask half
+    // an input pixel off the landmarks).
+    assert!(h.mirror_pairs >= 180, "{} renders read both ways", h.mirror_pairs);
+    assert!(
+        h.mirror_facing_asymmetry_deg.abs() <= 1.5,
+        "facing asymmetry {}",
+        h.mirror_facing_asymmetry_deg
     );
     // Beyond 25 degrees off profile: none held out; one training render over all (s061).
     assert_eq!(h.held_out_beyond_25_read, 0);
@@ -59,7 +69,8 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
         differs_beyond_rounding(said, &format!("{demo:.1}")).is_none(),
         "README should say \"{quoted}\""
     );
-    assert!((demo - 40.0).abs() <= 1.5, "demo {demo}");
+    // One render: within the mean error the held-out renders allow (2.5 deg).
+    assert!((demo - 40.0).abs() <= 2.5, "demo {demo}");
 
     // docs/measures.md quotes the tables the code produces now.
     let docs = std::fs::read_to_string(fixture("../docs/measures.md")).unwrap();

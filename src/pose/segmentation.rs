@@ -52,9 +52,19 @@ impl From<PersonMask> for MaskState {
     }
 }
 
-/// Side of the mask in cells; cell `(i, j)` is crop pixel `(i, j)` of the model's input, which
-/// samples the frame at `roi.crop_to_image(i / 256, j / 256)` (`super::crop`).
+/// Side of the mask in cells; cell `(i, j)` is crop pixel `(i, j)` of the model's input.
 pub const MASK_SIDE: usize = 256;
+
+/// Where cell `i`'s value sits, in crop pixels: at its centre, `i + 0.5`, the convention the
+/// landmark model's coordinates follow (a landmark on input pixel `i` reads about `i + 0.5`).
+/// The crop samples input pixel `i` at `crop_to_image(i / 256)` (MediaPipe's CPU crop,
+/// `super::crop`), so both the landmarks and the mask sit half an input pixel right of and below
+/// the picture they were read from; what matters is that they sit there together. With each
+/// cell at `i` instead, the mask was half a pixel (1-2 frame pixels) behind the landmarks along
+/// the crop's x and y: the back of the neck moved towards or away from the ear depending on the
+/// way the person faced, and a picture mirrored read 1-4 degrees apart (docs/measures.md,
+/// "Facing left or right").
+const CELL_CENTRE: f32 = 0.5;
 
 /// The subject's silhouette in the crop the landmarks were read from.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +100,7 @@ impl PersonMask {
         let mut cells = Vec::with_capacity(MASK_SIDE * MASK_SIDE);
         for row in 0..MASK_SIDE {
             for col in 0..MASK_SIDE {
-                let (x, y) = roi.crop_to_image(col as f32 / side, row as f32 / side);
+                let (x, y) = roi.crop_to_image((col as f32 + CELL_CENTRE) / side, (row as f32 + CELL_CENTRE) / side);
                 let p = probability(x, y).clamp(0.0, 1.0);
                 cells.push((p / (1.0 - p)).ln());
             }
@@ -98,12 +108,12 @@ impl PersonMask {
         PersonMask { logits: cells, roi }
     }
 
-    /// The person probability at a frame pixel, bilinear between the cells' sample points; 0
-    /// outside the crop.
+    /// The person probability at a frame pixel, bilinear between the cells' centres; 0 outside
+    /// the crop.
     pub fn probability_at(&self, x_px: f32, y_px: f32) -> f32 {
         let (u, v) = self.roi.image_to_crop(x_px, y_px);
         let side = MASK_SIDE as f32;
-        let (c, r) = (u * side, v * side);
+        let (c, r) = (u * side - CELL_CENTRE, v * side - CELL_CENTRE);
         if !(c.is_finite() && r.is_finite()) || c < -0.5 || r < -0.5 || c > side - 0.5 || r > side - 0.5 {
             return 0.0;
         }
@@ -137,11 +147,10 @@ mod tests {
         let mut logits = vec![-20.0f32; MASK_SIDE * MASK_SIDE];
         logits[100 * MASK_SIDE + 40] = 20.0; // row 100, column 40
         let mask = PersonMask::from_logits(&logits, roi()).unwrap();
-        // Where the crop samples pixel (40, 100), and where a landmark at crop pixel (40, 100)
-        // lands (`crop_to_tensor`, `landmarks::decode`).
-        let (x, y) = roi().crop_to_image(40.0 / 256.0, 100.0 / 256.0);
+        // Where a landmark at the centre of crop pixel (40, 100) lands (`landmarks::decode`).
+        let (x, y) = roi().crop_to_image(40.5 / 256.0, 100.5 / 256.0);
         assert!(mask.probability_at(x, y) > 0.99);
-        let (x, y) = roi().crop_to_image(44.0 / 256.0, 100.0 / 256.0);
+        let (x, y) = roi().crop_to_image(44.5 / 256.0, 100.5 / 256.0);
         assert!(mask.probability_at(x, y) < 0.01);
         assert!(PersonMask::from_logits(&logits[1..], roi()).is_none());
     }
@@ -151,8 +160,8 @@ mod tests {
         // A vertical edge in crop coordinates: left half person, right half not.
         let r = roi();
         let mask = PersonMask::from_fn(r, |x, y| if r.image_to_crop(x, y).0 < 0.5 { 1.0 } else { 0.0 });
-        // Half way between the last person cell (127) and the first other (128).
-        let (x, y) = r.crop_to_image(127.5 / 256.0, 0.3);
+        // Half way between the centres of the last person cell (127) and the first other (128).
+        let (x, y) = r.crop_to_image(128.0 / 256.0, 0.3);
         assert!((mask.probability_at(x, y) - 0.5).abs() < 1e-3);
         assert_eq!(mask.probability_at(-1000.0, 200.0), 0.0);
         assert_eq!(mask.probability_at(f32::NAN, 200.0), 0.0);
