@@ -256,7 +256,7 @@ def separate_side_block(rng):
 
 
 def design():
-    """Deterministic scene list, in five blocks.
+    """Deterministic scene list, in six blocks.
 
     s000-s149 (seed SEED): 126 side views with yaw 0-40 off profile and 24 front views, each
     front view framed anew (the camera moves between renders).
@@ -269,6 +269,9 @@ def design():
     s498-s581 (seed SEED + 4): protraction, clavicle drop and thoracic slump varied apart (the
     earlier blocks drop the clavicles with protraction and slump only with protraction 2): six
     fixed-camera front groups of 8 and 36 side views within 10 deg of profile.
+    s582-s653 (seed SEED + 5): a fresh held-out set for the CVA targets, drawn like the second
+    block (60 side views within 10 deg of profile, 12 beyond 25 deg), rendered after the
+    mask/landmark alignment change and kept unseen until the CVA method is frozen.
     """
     rng = random.Random(SEED)
     scenes = side_block(rng, 126, [0, 5, 10, 15, 20, 25, 30, 40])
@@ -298,6 +301,12 @@ def design():
     rng = random.Random(SEED + 4)
     scenes += fixed_front_groups(rng, FRONT_SEPARATE_CONDS)
     scenes += separate_side_block(rng)
+
+    rng = random.Random(SEED + 5)
+    block = side_block(rng, 60, [0, 2, 4, 6, 8, 10]) + side_block(rng, 12, [27, 30, 35, 40, 50, 60])
+    for s in block:
+        draw_details(rng, s)
+    scenes += block
 
     for i, s in enumerate(scenes):
         s["id"] = scene_id(i, s)
