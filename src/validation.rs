@@ -641,10 +641,10 @@ fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut He
         .collect();
     say!(
         o,
-        "\nFresh held-out renders (s{FRESH_HELD_OUT_FROM} on, first read with this version's method and fit):\n"
+        "Fresh held-out renders (s{FRESH_HELD_OUT_FROM} on, first read with this version's method and fit):\n"
     );
     if fresh.is_empty() {
-        say!(o, "None in this folder.");
+        say!(o, "None in this folder.\n");
         return;
     }
     say!(o, "| camera | side renders within 10 deg | read | CVA MAE (deg) | bias | max error | slope read/true | forward head vs normal |");
@@ -680,7 +680,7 @@ fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut He
     headline.fresh_beyond_25_read = beyond.iter().filter(|s| measure(s, c).side.is_ok()).count();
     say!(
         o,
-        "\nFresh side renders beyond 25 deg of profile: {} of {} gave a number.",
+        "\nFresh side renders beyond 25 deg of profile: {} of {} gave a number.\n",
         headline.fresh_beyond_25_read,
         headline.fresh_beyond_25
     );
@@ -978,9 +978,10 @@ fn validate(o: &mut String, scenes: &[Scene], fresh: &[Scene], c: Correction) ->
     let sides = scenes.iter().filter(|s| s.view == "side").count();
     say!(
         o,
-        "Renders: {} ({sides} side, {} front; {found} with a person found).\n",
+        "Renders: {} ({sides} side, {} front; {found} with a person found), and {} fresh held-out side renders (below).\n",
         scenes.len(),
-        scenes.len() - sides
+        scenes.len() - sides,
+        fresh.len()
     );
     let mut headline = targets(o, scenes, c);
     fresh_table(o, fresh, c, &mut headline);
