@@ -76,9 +76,9 @@ impl Correction {
     /// full.
     pub const FITTED: Correction = Correction {
         neck_band: NeckBand { from: 0.4, to: 0.6 },
-        cva_offset_deg: -8.10,
-        cva_slope: 1.290,
-        cva_deg_per_far_shoulder_above: 2.90,
+        cva_offset_deg: -5.19,
+        cva_slope: 1.234,
+        cva_deg_per_far_shoulder_above: 2.56,
         source: "renders in fixtures/renders (training part), examples/validate_renders.rs --fit",
     };
 }

@@ -426,6 +426,7 @@ mod tests {
         pending.mask = crate::pose::MaskState::Pending(crate::pose::segmentation::MaskFeatures {
             values: Default::default(),
             roi: pending.roi,
+            mirrored: false,
         });
         assert!(needs_person_mask(Some(&pending), FRAME, &s));
         assert_eq!(

@@ -75,6 +75,14 @@ impl PersonMaskWhen {
     }
 }
 
+/// Whether a pose is read a second time from its crop mirrored, and the mean of both kept
+/// (`crate::pose::mirror`): stills that show a side view. Their one frame is the whole
+/// reading, and the mean of the two errs less; front views are left as they are (the front
+/// rule's thresholds were set on single readings), and streams keep to one landmark run a frame.
+pub fn read_mirrored_too(pose: &crate::pose::Pose, is_still: bool) -> bool {
+    is_still && crate::measures::view::estimate_view(pose, 0.0).view.is_side()
+}
+
 /// Everything that decides which frames are read and how the subject is tracked.
 #[derive(Debug, Clone)]
 pub struct PipelineSettings {
@@ -363,9 +371,13 @@ fn source_loop<E: From<InputError>>(
         let size = (frame.image.width(), frame.image.height());
         stats.frame_size = size;
         let result = tracker.process(models, &frame).and_then(|mut r| {
-            match r.pose.as_mut() {
-                Some(pose) if settings.person_mask.wants(pose, size) => models.compute_mask(pose)?,
-                _ => {}
+            if let Some(pose) = r.pose.as_mut() {
+                if read_mirrored_too(pose, stats.is_still) {
+                    models.read_mirrored_too(pose, &frame.image)?;
+                }
+                if settings.person_mask.wants(pose, size) {
+                    models.compute_mask(pose)?;
+                }
             }
             Ok(r)
         });

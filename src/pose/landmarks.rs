@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 pub const INPUT_SIDE: usize = 256;
 /// 33 body landmarks plus 2 auxiliary points (used to place the next frame's ROI) and 4 unused.
-const MODEL_LANDMARKS: usize = 39;
+pub(crate) const MODEL_LANDMARKS: usize = 39;
 const HEATMAP_SIDE: usize = 64;
 const HEATMAP_KERNEL: usize = 7;
 const MIN_HEATMAP_CONFIDENCE: f32 = 0.5;
@@ -138,6 +138,14 @@ impl LandmarkModel {
         Ok(decode(&self.infer()?, roi))
     }
 
+    /// The same crop read mirrored left to right ([`decode_mirrored`]): each point where it
+    /// lies in the picture and named for the same body part as [`Self::run`] names it.
+    pub fn run_mirrored(&mut self, frame: &RgbImage, roi: &Roi) -> Result<RoiLandmarks, RuntimeError> {
+        self.prepare(frame, roi);
+        super::mirror::mirror_rows(&mut self.input, INPUT_SIDE, 3);
+        Ok(decode_mirrored(&self.infer()?, roi))
+    }
+
     /// The person mask over the crop `features` were computed on: the mask head's run.
     pub fn person_mask(&mut self, features: &MaskFeatures) -> Result<PersonMask, RuntimeError> {
         let inputs: Vec<(&str, &ort::value::DynValue)> =
@@ -150,7 +158,8 @@ impl LandmarkModel {
         let roi = features.roi;
         let mask = self
             .mask_head
-            .run_on(&inputs, &[MASK_OUTPUT], |out| PersonMask::from_logits(out[0], roi))?;
+            .run_on(&inputs, &[MASK_OUTPUT], |out| PersonMask::from_logits(out[0], roi))?
+            .map(|m| if features.mirrored { m.mirrored() } else { m });
         mask.ok_or_else(|| {
             self.mask_head
                 .unexpected_output(format!("the person mask is not {MASK_SIDE}x{MASK_SIDE}"))
@@ -175,32 +184,57 @@ pub struct RawOutputs {
 
 /// Turn raw landmark-model outputs into frame-pixel landmarks.
 pub fn decode(outputs: &RawOutputs, roi: &Roi) -> RoiLandmarks {
+    decode_oriented(outputs, roi, false)
+}
+
+/// [`decode`] for outputs on the crop mirrored left to right. The points are decoded and refined
+/// in the mirrored crop, as the model placed them there, and only then turned back (x to 1 - x,
+/// world x to -x, each left landmark taking its right twin's reading): the heatmap's refinement
+/// places a point at a cell's index, not its centre, so turning the heatmap back first would
+/// move every refined point by a cell (about 10 pixels on a render).
+pub fn decode_mirrored(outputs: &RawOutputs, roi: &Roi) -> RoiLandmarks {
+    let mut read = decode_oriented(outputs, roi, true);
+    read.mask_features.mirrored = true;
+    read
+}
+
+fn decode_oriented(outputs: &RawOutputs, roi: &Roi, mirrored: bool) -> RoiLandmarks {
     let (raw, heatmap, world) = (&outputs.landmarks, &outputs.heatmap, &outputs.world);
     let side = INPUT_SIDE as f32;
     let mut points: Vec<(f32, f32)> = (0..MODEL_LANDMARKS)
         .map(|k| (raw[k * 5] / side, raw[k * 5 + 1] / side))
         .collect();
     refine_from_heatmap(&mut points, heatmap);
+    if mirrored {
+        for p in &mut points {
+            p.0 = 1.0 - p.0;
+        }
+    }
+    // The model's landmark that reads body landmark k.
+    let source = |k: usize| if mirrored { super::mirror::twin(k) } else { k };
 
     let mut landmarks = [Landmark::default(); NUM_LANDMARKS];
     for (k, lm) in landmarks.iter_mut().enumerate() {
-        let (x_px, y_px) = roi.crop_to_image(points[k].0, points[k].1);
+        let j = source(k);
+        let (x_px, y_px) = roi.crop_to_image(points[j].0, points[j].1);
         *lm = Landmark {
             x_px,
             y_px,
             // Depth in the same pixel scale as x (relative to the hip centre).
-            z: raw[k * 5 + 2] / side * roi.size_px,
-            visibility: sigmoid(raw[k * 5 + 3]),
-            presence: sigmoid(raw[k * 5 + 4]),
+            z: raw[j * 5 + 2] / side * roi.size_px,
+            visibility: sigmoid(raw[j * 5 + 3]),
+            presence: sigmoid(raw[j * 5 + 4]),
         };
     }
     let mut world_landmarks = [WorldLandmark::default(); NUM_LANDMARKS];
     for (k, w) in world_landmarks.iter_mut().enumerate() {
-        let (x, y) = roi.rotate(world[k * 3], world[k * 3 + 1]);
+        let j = source(k);
+        let world_x = if mirrored { -world[j * 3] } else { world[j * 3] };
+        let (x, y) = roi.rotate(world_x, world[j * 3 + 1]);
         *w = WorldLandmark {
             x_m: x,
             y_m: y,
-            z_m: world[k * 3 + 2],
+            z_m: world[j * 3 + 2],
         };
     }
     let aux = |k: usize| roi.crop_to_image(points[k].0, points[k].1);
@@ -212,6 +246,7 @@ pub fn decode(outputs: &RawOutputs, roi: &Roi) -> RoiLandmarks {
         mask_features: MaskFeatures {
             values: outputs.mask_features.clone(),
             roi: *roi,
+            mirrored: false,
         },
     }
 }
@@ -245,6 +280,57 @@ mod tests {
         let mut points = vec![(-0.1, 0.5), (1.2, 0.5)];
         refine_from_heatmap(&mut points, &heatmap);
         assert_eq!(points, vec![(-0.1, 0.5), (1.2, 0.5)]);
+    }
+
+    #[test]
+    fn a_mirrored_crop_decodes_to_the_same_body_parts_in_the_same_places() {
+        use super::super::index;
+        use super::super::mirror::twin;
+        // Outputs on a crop, and what the same person gives on the crop mirrored: x to 256 - x,
+        // world x negated, left and right swapped (heatmap unconfident: no refinement).
+        let raw: Vec<f32> = (0..MODEL_LANDMARKS * 5).map(|v| ((v * 37) % 251) as f32).collect();
+        let world: Vec<f32> = (0..MODEL_LANDMARKS * 3)
+            .map(|v| ((v * 13) % 17) as f32 / 10.0 - 0.8)
+            .collect();
+        let mut raw_m = raw.clone();
+        let mut world_m = world.clone();
+        for k in 0..MODEL_LANDMARKS {
+            let t = twin(k);
+            raw_m[t * 5..t * 5 + 5].copy_from_slice(&raw[k * 5..k * 5 + 5]);
+            raw_m[t * 5] = 256.0 - raw[k * 5];
+            world_m[t * 3..t * 3 + 3].copy_from_slice(&[-world[k * 3], world[k * 3 + 1], world[k * 3 + 2]]);
+        }
+        let outputs = |landmarks: Vec<f32>, world: Vec<f32>| RawOutputs {
+            landmarks,
+            presence: 0.9,
+            heatmap: vec![-10.0f32; 64 * 64 * 39],
+            world,
+            mask_features: Arc::default(),
+        };
+        let roi = Roi {
+            center_x_px: 400.0,
+            center_y_px: 300.0,
+            size_px: 200.0,
+            rotation_rad: 0.4,
+        };
+        let plain = decode(&outputs(raw, world), &roi);
+        let mirrored = decode_mirrored(&outputs(raw_m, world_m), &roi);
+        for k in 0..NUM_LANDMARKS {
+            let (a, b) = (plain.landmarks[k], mirrored.landmarks[k]);
+            assert!(
+                (a.x_px - b.x_px).abs() < 1e-3 && (a.y_px - b.y_px).abs() < 1e-3,
+                "{k}: {a:?} {b:?}"
+            );
+            assert_eq!((a.z, a.visibility, a.presence), (b.z, b.visibility, b.presence), "{k}");
+            let (a, b) = (plain.world_landmarks[k], mirrored.world_landmarks[k]);
+            assert!(
+                (a.x_m - b.x_m).abs() < 1e-5 && (a.y_m - b.y_m).abs() < 1e-5 && a.z_m == b.z_m,
+                "{k}"
+            );
+        }
+        assert!(!plain.mask_features.mirrored && mirrored.mask_features.mirrored);
+        // The left ear of the plain reading came from the model's right ear on the mirrored crop.
+        assert_eq!(twin(index::LEFT_EAR), index::RIGHT_EAR);
     }
 
     #[test]

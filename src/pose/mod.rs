@@ -12,6 +12,7 @@
 pub mod crop;
 pub mod detector;
 pub mod landmarks;
+pub mod mirror;
 pub mod platform;
 pub mod roi;
 pub mod runtime;
@@ -169,9 +170,22 @@ impl PoseModels {
 
     /// Compute `pose`'s person mask unless it is already there.
     pub fn compute_mask(&mut self, pose: &mut Pose) -> Result<(), RuntimeError> {
-        if let MaskState::Pending(features) = &pose.mask {
-            pose.mask = MaskState::Ready(self.landmarks.person_mask(features)?);
+        match &pose.mask {
+            MaskState::Pending(features) => pose.mask = MaskState::Ready(self.landmarks.person_mask(features)?),
+            MaskState::PendingBoth { read, mirrored } => {
+                let (read, mirrored) = (self.landmarks.person_mask(read)?, self.landmarks.person_mask(mirrored)?);
+                pose.mask = MaskState::Ready(read.mean_with(&mirrored));
+            }
+            MaskState::Ready(_) => {}
         }
+        Ok(())
+    }
+
+    /// Read `pose`'s crop of `image` a second time, mirrored left to right, and keep the mean of
+    /// both readings ([`mirror`]).
+    pub fn read_mirrored_too(&mut self, pose: &mut Pose, image: &image::RgbImage) -> Result<(), RuntimeError> {
+        let mirrored = self.landmarks.run_mirrored(image, &pose.roi)?;
+        mirror::average_into(pose, mirrored);
         Ok(())
     }
 }

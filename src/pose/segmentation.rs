@@ -20,6 +20,9 @@ pub struct MaskFeatures {
     pub(crate) values: Arc<Vec<ort::value::DynValue>>,
     /// The crop they were computed on.
     pub roi: Roi,
+    /// Computed on the crop mirrored left to right: the mask comes out mirrored and is turned
+    /// back ([`PersonMask::mirrored`]).
+    pub mirrored: bool,
 }
 
 /// Names of the tensors shared by the landmark model (outputs) and the mask head (inputs).
@@ -33,6 +36,12 @@ pub const MASK_OUTPUT: &str = "Identity_2";
 pub enum MaskState {
     /// Not computed yet (`crate::pose::PoseModels::compute_mask`).
     Pending(MaskFeatures),
+    /// Not computed yet, for a pose read both as it is and mirrored (`crate::pose::mirror`):
+    /// the mask will be the mean of both.
+    PendingBoth {
+        read: MaskFeatures,
+        mirrored: MaskFeatures,
+    },
     Ready(PersonMask),
 }
 
@@ -41,7 +50,7 @@ impl MaskState {
     pub fn ready(&self) -> Option<&PersonMask> {
         match self {
             MaskState::Ready(mask) => Some(mask),
-            MaskState::Pending(_) => None,
+            MaskState::Pending(_) | MaskState::PendingBoth { .. } => None,
         }
     }
 }
@@ -82,6 +91,28 @@ impl PersonMask {
             logits: logits.to_vec(),
             roi,
         })
+    }
+
+    /// The mask of a crop read mirrored, turned back: cell `(i, j)` takes cell `(i, 255 - j)`.
+    pub fn mirrored(mut self) -> PersonMask {
+        for row in self.logits.chunks_exact_mut(MASK_SIDE) {
+            row.reverse();
+        }
+        self
+    }
+
+    /// The cell-wise mean of two masks over the same crop, as probabilities.
+    pub fn mean_with(&self, other: &PersonMask) -> PersonMask {
+        let logits = self
+            .logits
+            .iter()
+            .zip(&other.logits)
+            .map(|(&a, &b)| {
+                let p = (sigmoid(a) + sigmoid(b)) / 2.0;
+                (p / (1.0 - p)).ln()
+            })
+            .collect();
+        PersonMask { logits, roi: self.roi }
     }
 
     /// A mask that shows nobody (for poses that come from elsewhere than the model).
