@@ -256,7 +256,7 @@ def separate_side_block(rng):
 
 
 def design():
-    """Deterministic scene list, in six blocks.
+    """Deterministic scene list, in seven blocks.
 
     s000-s149 (seed SEED): 126 side views with yaw 0-40 off profile and 24 front views, each
     front view framed anew (the camera moves between renders).
@@ -272,6 +272,9 @@ def design():
     s582-s653 (seed SEED + 5): a fresh held-out set for the CVA targets, drawn like the second
     block (60 side views within 10 deg of profile, 12 beyond 25 deg), rendered after the
     mask/landmark alignment change and kept unseen until the CVA method is frozen.
+    s654-s725 (seed SEED + 6): a second fresh held-out set drawn the same way, rendered for a
+    change to the still reading made after the sixth block had been read, and kept unseen until
+    that change is frozen.
     """
     rng = random.Random(SEED)
     scenes = side_block(rng, 126, [0, 5, 10, 15, 20, 25, 30, 40])
@@ -303,6 +306,12 @@ def design():
     scenes += separate_side_block(rng)
 
     rng = random.Random(SEED + 5)
+    block = side_block(rng, 60, [0, 2, 4, 6, 8, 10]) + side_block(rng, 12, [27, 30, 35, 40, 50, 60])
+    for s in block:
+        draw_details(rng, s)
+    scenes += block
+
+    rng = random.Random(SEED + 6)
     block = side_block(rng, 60, [0, 2, 4, 6, 8, 10]) + side_block(rng, 12, [27, 30, 35, 40, 50, 60])
     for s in block:
         draw_details(rng, s)
