@@ -82,12 +82,23 @@ pub const FRONT_RULE_HELD_OUT_FROM: u32 = 444;
 /// held-out groups and the tests over the earlier renders, whose figures docs/measures.md quotes.
 pub const SEPARATE_SHOULDERS_FROM: u32 = 498;
 
-/// Renders numbered from here on (s582-s653, the sixth block of tools/renders/README.md) were
-/// rendered after the last change to the CVA method and its fit (the person mask aligned with the
-/// landmarks, `pose::segmentation`) and were first read with that method frozen: a fresh test of
-/// issue 11's targets, apart from the held-out part, which earlier versions looked at. They take
-/// no part in the fit, the other tables or the tests over the earlier renders.
+/// Renders numbered from here on (the sixth and seventh blocks of tools/renders/README.md) were
+/// rendered after the held-out part had been looked at by earlier versions, and each block was
+/// first read with a change to the CVA method frozen: a fresh test of issue 11's targets. They
+/// take no part in the fit, the other tables or the tests over the earlier renders.
 pub const FRESH_HELD_OUT_FROM: u32 = 582;
+
+/// The fresh blocks: where each starts, and the change it was first read with.
+pub const FRESH_BLOCKS: [(u32, &str); 2] = [
+    (
+        582,
+        "s582-s653: first read with the person mask aligned with the landmarks",
+    ),
+    (
+        654,
+        "s654-s725: first read with side-view stills read twice (as they are and mirrored)",
+    ),
+];
 
 /// The subject's pose in a picture, read by the library's frame loop as `posture measure` reads
 /// it, and the picture's size.
@@ -641,17 +652,25 @@ fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut He
         .collect();
     say!(
         o,
-        "Fresh held-out renders (s{FRESH_HELD_OUT_FROM} on, first read with this version's method and fit):\n"
+        "Fresh held-out renders (s{FRESH_HELD_OUT_FROM} on), read with this version's method and fit:\n"
     );
     if fresh.is_empty() {
         say!(o, "None in this folder.\n");
         return;
     }
-    say!(o, "| camera | side renders within 10 deg | read | CVA MAE (deg) | bias | max error | slope read/true | forward head vs normal |");
-    say!(o, "|---|---|---|---|---|---|---|---|");
+    say!(o, "| renders | camera | side renders within 10 deg | read | CVA MAE (deg) | bias | max error | slope read/true | forward head vs normal |");
+    say!(o, "|---|---|---|---|---|---|---|---|---|");
     let forward = |v: f32| v < thresholds.cva_forward_deg;
-    for height in ["level", "high", "both"] {
-        let group: Vec<&&Scene> = near.iter().filter(|s| height == "both" || s.height == height).collect();
+    let block_of = |s: &Scene| FRESH_BLOCKS.iter().rposition(|&(from, _)| s.number >= from);
+    let rows = (0..FRESH_BLOCKS.len())
+        .map(|b| (Some(b), "both"))
+        .chain(["level", "high", "both"].map(|h| (None, h)));
+    for (block, height) in rows {
+        let group: Vec<&&Scene> = near
+            .iter()
+            .filter(|s| block.is_none_or(|b| block_of(s) == Some(b)))
+            .filter(|s| height == "both" || s.height == height)
+            .collect();
         let read: Vec<(f32, f32)> = group
             .iter()
             .filter_map(|s| measure(s, c).side.ok().map(|m| (m.cva_deg, s.true_cva)))
@@ -660,9 +679,10 @@ fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut He
         let bias = errors.iter().sum::<f32>() / errors.len().max(1) as f32;
         let worst = errors.iter().map(|e| e.abs()).fold(0.0f32, f32::max);
         let correct = read.iter().filter(|(r, t)| forward(*r) == forward(*t)).count();
+        let renders = block.map_or("all fresh", |b| FRESH_BLOCKS[b].1.split(':').next().unwrap_or(""));
         say!(
             o,
-            "| {height} | {} | {} ({:.1}%) | {:.2} | {bias:+.1} | {worst:.1} | {:.2} | {correct}/{} |",
+            "| {renders} | {height} | {} | {} ({:.1}%) | {:.2} | {bias:+.1} | {worst:.1} | {:.2} | {correct}/{} |",
             group.len(),
             read.len(),
             100.0 * read.len() as f32 / group.len().max(1) as f32,
@@ -670,7 +690,7 @@ fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut He
             slope(&read),
             read.len()
         );
-        if height == "both" {
+        if block.is_none() && height == "both" {
             headline.fresh_near = group.len();
             headline.fresh_near_read = read.len();
             headline.fresh_near_mae_deg = mae(&read);
@@ -680,9 +700,10 @@ fn fresh_table(o: &mut String, fresh: &[Scene], c: Correction, headline: &mut He
     headline.fresh_beyond_25_read = beyond.iter().filter(|s| measure(s, c).side.is_ok()).count();
     say!(
         o,
-        "\nFresh side renders beyond 25 deg of profile: {} of {} gave a number.\n",
+        "\nFresh side renders beyond 25 deg of profile: {} of {} gave a number.\n\n{}.",
         headline.fresh_beyond_25_read,
-        headline.fresh_beyond_25
+        headline.fresh_beyond_25,
+        FRESH_BLOCKS.map(|(_, what)| what).join("; ")
     );
 }
 
