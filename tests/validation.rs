@@ -27,7 +27,7 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
     // Readings spread nearly as the truth does (achieved 0.90; 1.00 before stills were read
     // twice: the mean of two readings spreads a little less).
     assert!(
-        (0.85..=1.1).contains(&h.held_out_near_slope),
+        (0.88..=1.1).contains(&h.held_out_near_slope),
         "slope {}",
         h.held_out_near_slope
     );
@@ -90,8 +90,8 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
         differs_beyond_rounding(said, &format!("{demo:.1}")).is_none(),
         "README should say \"{quoted}\""
     );
-    // One render: within the mean error the held-out renders allow (2.5 deg).
-    assert!((demo - 40.0).abs() <= 2.5, "demo {demo}");
+    // One render (achieved 41.8: 1.5 before the changes to the still reading).
+    assert!((demo - 40.0).abs() <= 2.0, "demo {demo}");
 
     // docs/measures.md quotes the tables the code produces now.
     let docs = std::fs::read_to_string(fixture("../docs/measures.md")).unwrap();
