@@ -13,7 +13,7 @@
 
 use crate::assess::baseline::{front_comparison, FrontComparison};
 use crate::assess::stats::SplitMix64;
-use crate::assess::{summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
+use crate::assess::{assess_frames, summarize, ForwardHead, Thresholds, TimedMeasure, ViewChoice};
 use crate::frames::{Frame, FrameError, FrameSource};
 use crate::measures::geometry::{elevation_deg, Facing, PointPx};
 use crate::measures::neck::NeckBand;
@@ -58,6 +58,9 @@ struct Scene {
     /// The pose in the picture mirrored left to right (side views within 10 degrees of profile
     /// before the fifth block only): the same person facing the other way.
     mirrored_pose: Option<Pose>,
+    /// The picture filmed as a clip, its frames measured without correction (side views within
+    /// 10 or beyond 25 degrees of profile; else empty): see [`clip_reading`].
+    clip: Vec<TimedMeasure>,
     size: (u32, u32),
 }
 
@@ -100,22 +103,31 @@ pub const FRESH_BLOCKS: [(u32, &str); 2] = [
     ),
 ];
 
+/// How a picture is put to the library's frame loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shown {
+    /// As `posture measure` reads a photo.
+    AsIs,
+    /// Mirrored left to right first.
+    Mirrored,
+}
+
 /// The subject's pose in a picture, read by the library's frame loop as `posture measure` reads
 /// it, and the picture's size.
 pub fn pose_of_picture(path: &Path, models: &mut PoseModels) -> (Option<Pose>, (u32, u32)) {
-    pose_in(path, models, false)
+    pose_in(path, models, Shown::AsIs)
 }
 
 /// As [`pose_of_picture`], with the picture mirrored left to right first.
 pub fn pose_of_mirrored_picture(path: &Path, models: &mut PoseModels) -> (Option<Pose>, (u32, u32)) {
-    pose_in(path, models, true)
+    pose_in(path, models, Shown::Mirrored)
 }
 
-fn pose_in(path: &Path, models: &mut PoseModels, mirrored: bool) -> (Option<Pose>, (u32, u32)) {
+fn pose_in(path: &Path, models: &mut PoseModels, shown: Shown) -> (Option<Pose>, (u32, u32)) {
     let settings = crate::pipeline::PipelineSettings::default();
     let label = path.display().to_string();
     let mut source = settings.open_input(path).unwrap_or_else(|e| panic!("{label}: {e}"));
-    if mirrored {
+    if shown == Shown::Mirrored {
         source = Box::new(Mirrored(source));
     }
     let mut found = None;
@@ -147,6 +159,114 @@ impl FrameSource for Mirrored {
         self.0.is_still()
     }
 }
+
+/// A picture filmed as a clip: [`SWAY_FRAMES`] frames over 2 s, the camera swaying slowly by a
+/// few pixels, as `fixtures/render_s030_sway.mp4` was made (fixtures/NOTICE.md) but without
+/// compression.
+struct SwayClip {
+    label: String,
+    picture: Option<image::RgbImage>,
+    shown: u64,
+}
+
+/// Frames of a [`SwayClip`]: 2 s at 15 fps, long enough for a clip reading (a settled second).
+const SWAY_FRAMES: u64 = 30;
+const SWAY_FPS: f64 = 15.0;
+
+impl SwayClip {
+    fn of(mut source: Box<dyn FrameSource>) -> SwayClip {
+        let label = source.label().to_string();
+        let picture = source
+            .next_frame()
+            .map(|f| f.unwrap_or_else(|e| panic!("{label}: {e}")).image);
+        SwayClip {
+            label,
+            picture,
+            shown: 0,
+        }
+    }
+}
+
+impl FrameSource for SwayClip {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
+        let picture = self.picture.as_ref()?;
+        if self.shown == SWAY_FRAMES {
+            return None;
+        }
+        let t = self.shown as f64 / SWAY_FPS;
+        let tau = std::f64::consts::TAU;
+        let x = (8.0 + 5.0 * (tau * t / 2.5).sin()).round() as u32;
+        let y = (8.0 + 3.0 * (tau * t / 3.1).sin()).round() as u32;
+        let (w, h) = (picture.width().saturating_sub(16), picture.height().saturating_sub(16));
+        let frame = Frame {
+            image: image::imageops::crop_imm(picture, x, y, w, h).to_image(),
+            index: self.shown,
+            timestamp_ms: t * 1000.0,
+        };
+        self.shown += 1;
+        Some(Ok(frame))
+    }
+}
+
+/// The frames of a picture filmed as a [`SwayClip`], each read once as a clip's frames are and
+/// measured with `neck_band` and no correction (see [`clip_reading`]).
+fn clip_frames(path: &Path, models: &mut PoseModels, neck_band: NeckBand) -> Vec<TimedMeasure> {
+    let settings = crate::pipeline::PipelineSettings::default();
+    let label = path.display().to_string();
+    let source = settings.open_input(path).unwrap_or_else(|e| panic!("{label}: {e}"));
+    let measure_settings = MeasureSettings {
+        correction: Correction {
+            neck_band,
+            ..Correction::IDENTITY
+        },
+        ..Default::default()
+    };
+    let mut frames = Vec::new();
+    let clip = Box::new(SwayClip::of(source));
+    crate::pipeline::for_each_frame_of(clip, &label, &settings, models, &|| false, |frame, result, is_still| {
+        let size = (frame.image.width(), frame.image.height());
+        frames.push(TimedMeasure {
+            timestamp_ms: frame.timestamp_ms,
+            is_still,
+            measure: measure_frame(result.pose.as_ref(), size, &measure_settings),
+        });
+        Ok::<(), crate::pipeline::InputError>(())
+    })
+    .unwrap_or_else(|e| panic!("{label}: {e}"));
+    frames
+}
+
+/// The CVA a [`SwayClip`]'s frames give as a clip (the median of the used frames), with `c`.
+fn clip_reading(scene: &Scene, c: Correction) -> Option<f32> {
+    if scene.clip.is_empty() {
+        return None;
+    }
+    assert_eq!(
+        c.neck_band, CLIP_NECK_BAND,
+        "the clips were read with another neck band: set CLIP_NECK_BAND and run again"
+    );
+    let timed: Vec<TimedMeasure> = scene
+        .clip
+        .iter()
+        .map(|t| {
+            let mut t = *t;
+            if let Ok(m) = &mut t.measure.side {
+                m.cva_deg = c.cva_deg(m.cva_raw_deg, m.far_shoulder_above_heads, false);
+            }
+            t
+        })
+        .collect();
+    let (summary, _) = assess_frames(&timed, ViewChoice::Auto, &Thresholds::default());
+    summary.side.map(|side| side.cva_deg.median)
+}
+
+/// The neck band the clips are measured with: the correction's (a re-fit that moves the band
+/// must read the clips again).
+const CLIP_NECK_BAND: NeckBand = Correction::FITTED.neck_band;
 
 fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
     let truth: serde_json::Value =
@@ -184,6 +304,11 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
         let mirrored_pose = (str_of("view") == "side" && yaw_deg.abs() <= 10.0 && number < SEPARATE_SHOULDERS_FROM)
             .then(|| pose_of_mirrored_picture(&picture, &mut models).0)
             .flatten();
+        let clip = if str_of("view") == "side" && (yaw_deg.abs() <= 10.0 || yaw_deg.abs() > 25.0) {
+            clip_frames(&picture, &mut models, CLIP_NECK_BAND)
+        } else {
+            Vec::new()
+        };
         scenes.push(Scene {
             id,
             number,
@@ -206,6 +331,7 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
             facing: if facing_left { Facing::Left } else { Facing::Right },
             pose,
             mirrored_pose,
+            clip,
             size,
         });
     }
@@ -213,11 +339,15 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
 }
 
 fn measure(scene: &Scene, correction: Correction) -> FrameMeasure {
+    measure_pose(scene.pose.as_ref(), scene.size, correction)
+}
+
+fn measure_pose(pose: Option<&Pose>, size: (u32, u32), correction: Correction) -> FrameMeasure {
     let settings = MeasureSettings {
         correction,
         ..Default::default()
     };
-    measure_frame(scene.pose.as_ref(), scene.size, &settings)
+    measure_frame(pose, size, &settings)
 }
 
 pub fn mae(pairs: &[(f32, f32)]) -> f32 {
@@ -323,7 +453,11 @@ fn fit(o: &mut String, scenes: &[Scene]) -> Correction {
     let read_by_all = |id: &str| readings.iter().all(|(_, r)| r.iter().any(|(s, _)| s.id == id));
     let mut best = (f32::INFINITY, Correction::IDENTITY, 0);
     for (c, all_read) in &readings {
-        let train: Vec<_> = all_read.iter().filter(|(s, _)| read_by_all(&s.id)).collect();
+        // Stills that give a side reading were read twice (`pipeline::read_mirrored_too`).
+        let train: Vec<_> = all_read
+            .iter()
+            .filter(|(s, _)| read_by_all(&s.id) && s.pose.as_ref().is_some_and(|p| p.read_mirrored))
+            .collect();
         if train.len() < 20 {
             continue;
         }
@@ -347,7 +481,12 @@ fn fit(o: &mut String, scenes: &[Scene]) -> Correction {
         };
         let err = mae(&train
             .iter()
-            .map(|(s, m)| (fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_above_heads), s.true_cva))
+            .map(|(s, m)| {
+                (
+                    fitted.cva_deg(m.cva_raw_deg, m.far_shoulder_above_heads, true),
+                    s.true_cva,
+                )
+            })
             .collect::<Vec<_>>());
         if err < best.0 {
             best = (err, fitted, train.len());
@@ -360,13 +499,39 @@ fn fit(o: &mut String, scenes: &[Scene]) -> Correction {
         best.2,
         best.0
     );
+    // Frames read once (clips): the mean error of that line on the training renders filmed as
+    // clips, taken off.
+    let c = if c.neck_band == CLIP_NECK_BAND {
+        let once: Vec<f64> = scenes
+            .iter()
+            .filter(|s| s.view == "side" && !s.held_out() && s.yaw_deg.abs() <= 10.0)
+            .filter_map(|s| Some(f64::from(clip_reading(s, c)? - s.true_cva)))
+            .collect();
+        say!(
+            o,
+            "Read once (training renders filmed as clips, {} read): mean error {:+.2} deg, taken off.\n",
+            once.len(),
+            mean_sd(&once).0
+        );
+        Correction {
+            cva_read_once_offset_deg: -mean_sd(&once).0 as f32,
+            ..c
+        }
+    } else {
+        say!(
+            o,
+            "The neck band moved: set CLIP_NECK_BAND to it and fit again for the read-once term.\n"
+        );
+        c
+    };
     say!(o,
-        "```rust\nneck_band: NeckBand {{ from: {:.1}, to: {:.1} }},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_above: {:.2},\n```\n",
+        "```rust\nneck_band: NeckBand {{ from: {:.1}, to: {:.1} }},\ncva_offset_deg: {:.2},\ncva_slope: {:.3},\ncva_deg_per_far_shoulder_above: {:.2},\ncva_read_once_offset_deg: {:.2},\n```\n",
         c.neck_band.from,
         c.neck_band.to,
         c.cva_offset_deg,
         c.cva_slope,
         c.cva_deg_per_far_shoulder_above,
+        c.cva_read_once_offset_deg,
     );
     Correction {
         source: "fitted by examples/validate_renders.rs --fit",
@@ -579,6 +744,12 @@ fn targets(o: &mut String, scenes: &[Scene], c: Correction) -> Headline {
         fresh_near_mae_deg: f32::NAN,
         fresh_beyond_25: 0,
         fresh_beyond_25_read: 0,
+        clip_held_out_near_read: 0,
+        clip_held_out_near_mae_deg: f32::NAN,
+        clip_fresh_near_read: 0,
+        clip_fresh_near_mae_deg: f32::NAN,
+        clip_beyond_25: 0,
+        clip_beyond_25_read: 0,
     }
 }
 
@@ -635,6 +806,70 @@ fn mirror_table(o: &mut String, scenes: &[Scene], c: Correction, headline: &mut 
         o,
         "\nFacing asymmetry (left minus right): {:+.2} deg over {pairs_total} renders.",
         headline.mirror_facing_asymmetry_deg
+    );
+}
+
+/// Side renders filmed as clips ([`SwayClip`]: one landmark run a frame, where a still is read
+/// twice and averaged; the clip's reading is the median of its used frames): the error figure
+/// for clips.
+fn clip_table(o: &mut String, scenes: &[Scene], fresh: &[Scene], c: Correction, headline: &mut Headline) {
+    say!(
+        o,
+        "\nFilmed as clips (each picture shown as a 2 s clip of {SWAY_FRAMES} frames with a slow camera sway of a few pixels, without compression; each frame read once, where stills are read twice; the clip's reading is the median of its used frames), with the correction's read-once term:\n"
+    );
+    say!(o, "| side renders within 10 deg | renders | read as clip | CVA MAE as clip (deg) | bias | slope read/true | same renders as stills: MAE |");
+    say!(o, "|---|---|---|---|---|---|---|");
+    let parts: [(&str, Vec<&Scene>); 3] = [
+        ("training", scenes.iter().filter(|s| !s.held_out()).collect()),
+        ("held out", scenes.iter().filter(|s| s.held_out()).collect()),
+        ("fresh", fresh.iter().collect()),
+    ];
+    for (name, part) in &parts {
+        let near: Vec<&&Scene> = part
+            .iter()
+            .filter(|s| s.view == "side" && s.yaw_deg.abs() <= 10.0)
+            .collect();
+        let both: Vec<(f32, f32, Option<f32>)> = near
+            .iter()
+            .filter_map(|s| {
+                let clip = clip_reading(s, c)?;
+                Some((clip, s.true_cva, measure(s, c).side.ok().map(|m| m.cva_deg)))
+            })
+            .collect();
+        let clip: Vec<(f32, f32)> = both.iter().map(|&(r, t, _)| (r, t)).collect();
+        let still: Vec<(f32, f32)> = both.iter().filter_map(|&(_, t, r)| Some((r?, t))).collect();
+        let bias = clip.iter().map(|(r, t)| r - t).sum::<f32>() / clip.len().max(1) as f32;
+        say!(
+            o,
+            "| {name} | {} | {} ({:.1}%) | {:.2} | {bias:+.2} | {:.2} | {:.2} ({} read both ways) |",
+            near.len(),
+            clip.len(),
+            100.0 * clip.len() as f32 / near.len().max(1) as f32,
+            mae(&clip),
+            slope(&clip),
+            mae(&still),
+            still.len()
+        );
+        match *name {
+            "held out" => {
+                (headline.clip_held_out_near_read, headline.clip_held_out_near_mae_deg) = (clip.len(), mae(&clip))
+            }
+            "fresh" => (headline.clip_fresh_near_read, headline.clip_fresh_near_mae_deg) = (clip.len(), mae(&clip)),
+            _ => {}
+        }
+    }
+    let beyond: Vec<&Scene> = scenes
+        .iter()
+        .chain(fresh)
+        .filter(|s| s.view == "side" && s.yaw_deg.abs() > 25.0)
+        .collect();
+    headline.clip_beyond_25 = beyond.len();
+    headline.clip_beyond_25_read = beyond.iter().filter(|s| clip_reading(s, c).is_some()).count();
+    say!(
+        o,
+        "\nRead as clips, side renders beyond 25 deg of profile (all parts): {} of {} gave a number.\n",
+        headline.clip_beyond_25_read,
+        headline.clip_beyond_25
     );
 }
 
@@ -1006,6 +1241,7 @@ fn validate(o: &mut String, scenes: &[Scene], fresh: &[Scene], c: Correction) ->
     );
     let mut headline = targets(o, scenes, c);
     fresh_table(o, fresh, c, &mut headline);
+    clip_table(o, scenes, fresh, c, &mut headline);
     side_table(o, scenes, c);
 
     say!(o, "\nHeld-out side renders within 10 deg of profile:\n");
@@ -1344,6 +1580,15 @@ pub struct Headline {
     pub fresh_near_mae_deg: f32,
     pub fresh_beyond_25: usize,
     pub fresh_beyond_25_read: usize,
+    /// Side renders within 10 degrees read as a clip's frames are: held out and fresh, how many
+    /// read and their CVA MAE; side renders beyond 25 degrees (all parts) and how many gave a
+    /// number.
+    pub clip_held_out_near_read: usize,
+    pub clip_held_out_near_mae_deg: f32,
+    pub clip_fresh_near_read: usize,
+    pub clip_fresh_near_mae_deg: f32,
+    pub clip_beyond_25: usize,
+    pub clip_beyond_25_read: usize,
 }
 
 /// The validation report (markdown, as docs/measures.md quotes it) and its headline figures.

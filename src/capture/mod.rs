@@ -275,6 +275,7 @@ pub fn capture(
                     },
                     other_people: pose.other_people,
                     recropped: pose.pose.as_ref().is_some_and(|p| p.recropped),
+                    read_mirrored: pose.pose.as_ref().is_some_and(|p| p.read_mirrored),
                 };
                 parts[part.slot()].frames.push((measured, in_view));
                 let value = match part {
@@ -422,6 +423,7 @@ mod tests {
             },
             other_people: 0,
             recropped: false,
+            read_mirrored: false,
         }
     }
 

@@ -22,6 +22,12 @@ pub struct Correction {
     /// one. A camera above the subject looks down on the near ear, which lies to the side of the
     /// midline, and lowers it in the picture; the far shoulder rising says how far above it is.
     pub cva_deg_per_far_shoulder_above: f32,
+    /// Degrees added to the CVA of a pose read once (a clip's or a camera's frame): the line
+    /// above is fitted on stills, which are read twice, as they are and mirrored
+    /// (`crate::pose::Pose::read_mirrored`), and one reading sits higher on average. Records
+    /// written before this term have none.
+    #[serde(default)]
+    pub cva_read_once_offset_deg: f32,
     /// What the fit was made on.
     #[serde(deserialize_with = "deserialize_source")]
     pub source: StaticStr,
@@ -61,12 +67,22 @@ impl Correction {
         cva_offset_deg: 0.0,
         cva_slope: 1.0,
         cva_deg_per_far_shoulder_above: 0.0,
+        cva_read_once_offset_deg: 0.0,
         source: "none (raw picture angles)",
     };
 
-    /// `far_shoulder_above_heads`: see [`Self::cva_deg_per_far_shoulder_above`].
-    pub fn cva_deg(&self, raw_deg: f32, far_shoulder_above_heads: f32) -> f32 {
-        self.cva_offset_deg + self.cva_slope * raw_deg + self.cva_deg_per_far_shoulder_above * far_shoulder_above_heads
+    /// `far_shoulder_above_heads`: see [`Self::cva_deg_per_far_shoulder_above`];
+    /// `read_mirrored`: whether the pose was read twice (see [`Self::cva_read_once_offset_deg`]).
+    pub fn cva_deg(&self, raw_deg: f32, far_shoulder_above_heads: f32, read_mirrored: bool) -> f32 {
+        let once = if read_mirrored {
+            0.0
+        } else {
+            self.cva_read_once_offset_deg
+        };
+        self.cva_offset_deg
+            + self.cva_slope * raw_deg
+            + self.cva_deg_per_far_shoulder_above * far_shoulder_above_heads
+            + once
     }
 }
 
@@ -79,6 +95,37 @@ impl Correction {
         cva_offset_deg: -5.19,
         cva_slope: 1.234,
         cva_deg_per_far_shoulder_above: 2.56,
+        cva_read_once_offset_deg: -1.55,
         source: "renders in fixtures/renders (training part), examples/validate_renders.rs --fit",
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pose_read_once_gets_the_read_once_term_and_a_pose_read_twice_does_not() {
+        let c = Correction::FITTED;
+        let twice = c.cva_deg(40.0, 0.1, true);
+        assert_eq!(
+            twice,
+            c.cva_offset_deg + c.cva_slope * 40.0 + c.cva_deg_per_far_shoulder_above * 0.1
+        );
+        let once = c.cva_deg(40.0, 0.1, false) - twice;
+        assert!((once - c.cva_read_once_offset_deg).abs() < 1e-4, "{once}");
+        assert!(c.cva_read_once_offset_deg != 0.0);
+        let none = Correction::IDENTITY;
+        assert_eq!(none.cva_deg(40.0, 0.5, false), 40.0);
+        assert_eq!(none.cva_deg(40.0, 0.5, true), 40.0);
+    }
+
+    #[test]
+    fn a_stored_correction_without_the_read_once_term_reads_back_with_none() {
+        let mut stored = serde_json::to_value(Correction::FITTED).unwrap();
+        stored.as_object_mut().unwrap().remove("cva_read_once_offset_deg");
+        let back: Correction = serde_json::from_value(stored).unwrap();
+        assert_eq!(back.cva_read_once_offset_deg, 0.0);
+        assert_eq!(back.cva_slope, Correction::FITTED.cva_slope);
+    }
 }

@@ -143,7 +143,7 @@ pub fn side_measures(
     let shoulder_angle_raw_deg = elevation_deg(c7, shoulder, facing, camera_roll_deg);
     let far_shoulder_above_heads = level_vector(shoulder, far_shoulder, facing, camera_roll_deg).up_px / head_length_px;
     let measures = SideMeasures {
-        cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_above_heads),
+        cva_deg: correction.cva_deg(cva_raw_deg, far_shoulder_above_heads, pose.read_mirrored),
         cva_raw_deg,
         shoulder_angle_raw_deg,
         head_tilt_deg: elevation_deg(ear, eye, facing, camera_roll_deg),

@@ -122,6 +122,7 @@ pub fn posed(yaw_deg: f32, head_forward_m: f32) -> Pose {
         roi,
         mask: mask.into(),
         recropped: false,
+        read_mirrored: false,
     }
 }
 

@@ -200,6 +200,7 @@ mod tests {
             })
             .into(),
             recropped: false,
+            read_mirrored: false,
         };
         let mut img = RgbImage::new(64, 64);
         draw_pose(&mut img, &pose);

@@ -192,6 +192,7 @@ mod tests {
             })
             .into(),
             recropped: false,
+            read_mirrored: false,
         };
         let mut out = Vec::new();
         write_record(

@@ -423,6 +423,8 @@ pub struct MeasuredFrame {
     pub other_people: usize,
     /// The pose was read through a re-crop (`Pose::recropped`).
     pub recropped: bool,
+    /// The pose was read twice and averaged (`Pose::read_mirrored`).
+    pub read_mirrored: bool,
 }
 
 /// The per-frame measures of one input. On a read error part-way, the frames read so far come
@@ -493,6 +495,7 @@ fn measure_opened(
             },
             other_people: result.other_people,
             recropped: result.pose.as_ref().is_some_and(|p| p.recropped),
+            read_mirrored: result.pose.as_ref().is_some_and(|p| p.read_mirrored),
         };
         on_frame(frame, result, &measured);
         frames.push(measured);
@@ -597,6 +600,7 @@ pub fn assess_input(
     let comparison = compare(summary.as_ref(), baseline, &recording, &settings.thresholds);
     let mut provenance = provenance.clone();
     provenance.model.recropped_frames = measured.frames.iter().filter(|f| f.recropped).count();
+    provenance.model.mirrored_frames = measured.frames.iter().filter(|f| f.read_mirrored).count();
     InputResult {
         input: input.to_string(),
         framing,

@@ -59,6 +59,7 @@ mod tests {
             },
             other_people: others,
             recropped: false,
+            read_mirrored: false,
         }
     }
 

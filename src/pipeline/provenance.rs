@@ -36,6 +36,10 @@ pub struct ModelProvenance {
     /// Frames of this input whose landmarks `landmark_file` read through a larger re-crop after
     /// rejecting the detector's crop (`posture::pose::tracker::RECROP_SCALE`).
     pub recropped_frames: usize,
+    /// Frames of this input read twice, as they are and mirrored, and averaged (side-view
+    /// stills: `crate::pose::Pose::read_mirrored`). Records written before this count have none.
+    #[serde(default)]
+    pub mirrored_frames: usize,
 }
 
 impl Provenance {
@@ -51,6 +55,7 @@ impl Provenance {
                 mask_sha256: models.landmarks.mask_head().sha256().to_string(),
                 detector_sha256: models.detector.model().sha256().to_string(),
                 recropped_frames: 0,
+                mirrored_frames: 0,
             },
             thresholds: settings.thresholds,
             correction: m.correction,

@@ -19,6 +19,7 @@ pub(crate) fn provenance() -> Provenance {
             mask_sha256: "0".repeat(64),
             detector_sha256: "0".repeat(64),
             recropped_frames: 0,
+            mirrored_frames: 0,
         },
         thresholds: Thresholds::default(),
         correction: Correction::IDENTITY,
@@ -45,6 +46,7 @@ pub(crate) fn result_of(poses: &[Option<Pose>], is_still: bool, choice: ViewChoi
             },
             other_people: 0,
             recropped: false,
+            read_mirrored: false,
         })
         .collect();
     let measured = Measured {

@@ -58,6 +58,7 @@ pub fn average_into(pose: &mut Pose, mirrored: RoiLandmarks) {
         p.z_m = mean(p.z_m, m.z_m);
     }
     pose.score = mean(pose.score, mirrored.presence);
+    pose.read_mirrored = true;
     if let MaskState::Pending(read) = &pose.mask {
         pose.mask = MaskState::PendingBoth {
             read: read.clone(),
@@ -85,6 +86,36 @@ mod tests {
         assert_eq!(twin(index::RIGHT_ANKLE), index::LEFT_ANKLE);
         assert_eq!(twin(33), 33);
         assert_eq!(twin(34), 34);
+    }
+
+    #[test]
+    fn averaging_keeps_the_mean_of_both_reads_and_marks_the_pose_read_twice() {
+        let mut pose = crate::measures::testing::posed(90.0, 0.0);
+        let before = pose.clone();
+        let mut other = pose.clone();
+        for p in other.landmarks.iter_mut() {
+            p.x_px += 4.0;
+            p.visibility = 0.5;
+        }
+        let mirrored = RoiLandmarks {
+            presence: 0.5,
+            landmarks: other.landmarks,
+            world_landmarks: other.world_landmarks,
+            auxiliary: [(0.0, 0.0); 2],
+            mask_features: crate::pose::segmentation::MaskFeatures {
+                values: std::sync::Arc::new(Vec::new()),
+                roi: pose.roi,
+                mirrored: true,
+            },
+        };
+        assert!(!pose.read_mirrored);
+        average_into(&mut pose, mirrored);
+        assert!(pose.read_mirrored);
+        let (a, b) = (before.landmarks[index::LEFT_EAR], pose.landmarks[index::LEFT_EAR]);
+        assert_eq!(b.x_px, a.x_px + 2.0);
+        assert_eq!(b.y_px, a.y_px);
+        assert_eq!(b.visibility, (a.visibility + 0.5) / 2.0);
+        assert_eq!(pose.score, (before.score + 0.5) / 2.0);
     }
 
     #[test]

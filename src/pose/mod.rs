@@ -133,6 +133,9 @@ pub struct Pose {
     /// The landmark model rejected the detector's crop and read this pose through a larger
     /// re-crop ([`tracker::RECROP_SCALE`]).
     pub recropped: bool,
+    /// Read twice, as it is and mirrored left to right, and the mean of both kept
+    /// ([`PoseModels::read_mirrored_too`]); a clip's frames are read once.
+    pub read_mirrored: bool,
 }
 
 /// What the pipeline found in one frame.

@@ -311,6 +311,7 @@ impl Tracker {
                 roi,
                 mask: super::MaskState::Pending(result.mask_features),
                 recropped: false,
+                read_mirrored: false,
             }),
             other_people: self.other_people,
         }
