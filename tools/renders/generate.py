@@ -256,7 +256,7 @@ def separate_side_block(rng):
 
 
 def design():
-    """Deterministic scene list, in seven blocks.
+    """Deterministic scene list, in eight blocks.
 
     s000-s149 (seed SEED): 126 side views with yaw 0-40 off profile and 24 front views, each
     front view framed anew (the camera moves between renders).
@@ -275,6 +275,9 @@ def design():
     s654-s725 (seed SEED + 6): a second fresh held-out set drawn the same way, rendered for a
     change to the still reading made after the sixth block had been read, and kept unseen until
     that change is frozen.
+    s726-s797 (seed SEED + 7): a third fresh held-out set drawn like the sixth and seventh,
+    rendered for the changes made after the seventh block had been read, and kept unseen until
+    they are frozen.
     """
     rng = random.Random(SEED)
     scenes = side_block(rng, 126, [0, 5, 10, 15, 20, 25, 30, 40])
@@ -312,6 +315,12 @@ def design():
     scenes += block
 
     rng = random.Random(SEED + 6)
+    block = side_block(rng, 60, [0, 2, 4, 6, 8, 10]) + side_block(rng, 12, [27, 30, 35, 40, 50, 60])
+    for s in block:
+        draw_details(rng, s)
+    scenes += block
+
+    rng = random.Random(SEED + 7)
     block = side_block(rng, 60, [0, 2, 4, 6, 8, 10]) + side_block(rng, 12, [27, 30, 35, 40, 50, 60])
     for s in block:
         draw_details(rng, s)
