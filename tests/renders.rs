@@ -113,6 +113,12 @@ fn held_out_side_renders_within_10_degrees() {
         .values()
         .filter(|r| r["provenance"]["model"]["recropped_frames"] == 1)
         .count();
+    // A still that gives a side reading was read twice, as it is and mirrored, and says so.
+    for (id, r) in &results {
+        if r["cva_deg"].is_number() {
+            assert_eq!(r["provenance"]["model"]["mirrored_frames"], 1, "{id}: {r}");
+        }
+    }
     eprintln!(
         "held-out renders within 10 degrees: {} of {} read, CVA MAE {mae:.2} deg, forward head vs normal {correct}/{} correct, {recropped} read through the re-crop",
         read.len(),

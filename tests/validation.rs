@@ -49,20 +49,51 @@ fn the_validation_figures_hold_and_the_docs_quote_them() {
         h.mirror_facing_asymmetry_deg
     );
     // The fresh blocks, rendered after the held-out part had been looked at and each first read
-    // with the method frozen (FRESH_BLOCKS): 110 of 120 read, MAE 2.47 (2.40 and 2.53 by block),
-    // none of 24 beyond 25 degrees. The MAE is guarded with a small margin over what was achieved.
-    assert_eq!(h.fresh_near, 120);
+    // with the method frozen (FRESH_BLOCKS): 165 of 180 read, MAE 2.32 (2.40, 2.53 and 2.03 by
+    // block), none of 36 beyond 25 degrees. The MAE is guarded with a small margin over what was
+    // achieved.
+    assert_eq!(h.fresh_near, 180);
     assert!(
         h.fresh_near_read as f32 >= 0.85 * h.fresh_near as f32,
         "{} of {} fresh renders read",
         h.fresh_near_read,
         h.fresh_near
     );
-    assert!(h.fresh_near_mae_deg <= 2.55, "fresh MAE {}", h.fresh_near_mae_deg);
-    assert_eq!((h.fresh_beyond_25, h.fresh_beyond_25_read), (24, 0));
-    // The error users are told ("measurement error on validation") is the larger of the two.
+    assert!(h.fresh_near_mae_deg <= 2.4, "fresh MAE {}", h.fresh_near_mae_deg);
+    assert_eq!((h.fresh_beyond_25, h.fresh_beyond_25_read), (36, 0));
+    // Filmed as clips, each frame read once and corrected with the read-once term (fitted on the
+    // training renders filmed so): held out 60 of 87 read, MAE 2.44; fresh 148 of 180, MAE
+    // 2.13 (1.78 on the block first read with the term); none of 114 beyond 25 degrees. Fewer
+    // read than as stills: a 2 s clip needs a settled second of readable frames.
+    assert!(
+        h.clip_held_out_near_read >= 55,
+        "{} held out read as clips",
+        h.clip_held_out_near_read
+    );
+    assert!(
+        h.clip_held_out_near_mae_deg <= 2.5,
+        "clip MAE {}",
+        h.clip_held_out_near_mae_deg
+    );
+    assert!(
+        h.clip_fresh_near_read >= 135,
+        "{} fresh read as clips",
+        h.clip_fresh_near_read
+    );
+    assert!(
+        h.clip_fresh_near_mae_deg <= 2.25,
+        "fresh clip MAE {}",
+        h.clip_fresh_near_mae_deg
+    );
+    assert!(h.clip_beyond_25 >= 100, "{} clips beyond 25 degrees", h.clip_beyond_25);
+    assert_eq!(h.clip_beyond_25_read, 0);
+    // The error users are told ("measurement error on validation") is the largest of the four.
     let told = posture::assess::VALIDATION_CVA_MAE_DEG;
-    let measured = h.held_out_near_mae_deg.max(h.fresh_near_mae_deg);
+    let measured = h
+        .held_out_near_mae_deg
+        .max(h.fresh_near_mae_deg)
+        .max(h.clip_held_out_near_mae_deg)
+        .max(h.clip_fresh_near_mae_deg);
     assert!(
         (told - measured).abs() < 0.01,
         "VALIDATION_CVA_MAE_DEG is {told}, the validation gives {measured:.2}"

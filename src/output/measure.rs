@@ -427,13 +427,13 @@ mod tests {
         });
         assert!(
             r.human_line()
-                .contains("(clip interval 38.3-38.6, measurement error on validation ±2.5°)"),
+                .contains("(clip interval 38.3-38.6, measurement error on validation ±2.4°)"),
             "{}",
             r.human_line()
         );
         r.ci95 = None;
         assert!(
-            r.human_line().contains("° (measurement error on validation ±2.5°)"),
+            r.human_line().contains("° (measurement error on validation ±2.4°)"),
             "{}",
             r.human_line()
         );
