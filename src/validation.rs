@@ -216,9 +216,6 @@ impl FrameSource for SwayClip {
 /// The frames of a picture filmed as a [`SwayClip`], each read once as a clip's frames are and
 /// measured with `neck_band` and no correction (see [`clip_reading`]).
 fn clip_frames(path: &Path, models: &mut PoseModels, neck_band: NeckBand) -> Vec<TimedMeasure> {
-    let settings = crate::pipeline::PipelineSettings::default();
-    let label = path.display().to_string();
-    let source = settings.open_input(path).unwrap_or_else(|e| panic!("{label}: {e}"));
     let measure_settings = MeasureSettings {
         correction: Correction {
             neck_band,
@@ -226,6 +223,13 @@ fn clip_frames(path: &Path, models: &mut PoseModels, neck_band: NeckBand) -> Vec
         },
         ..Default::default()
     };
+    // As `posture measure` reads a clip: the mask only on frames whose side reading needs it.
+    let settings = crate::pipeline::PipelineSettings {
+        person_mask: crate::pipeline::PersonMaskWhen::SideReadings(measure_settings),
+        ..Default::default()
+    };
+    let label = path.display().to_string();
+    let source = settings.open_input(path).unwrap_or_else(|e| panic!("{label}: {e}"));
     let mut frames = Vec::new();
     let clip = Box::new(SwayClip::of(source));
     crate::pipeline::for_each_frame_of(clip, &label, &settings, models, &|| false, |frame, result, is_still| {
@@ -340,15 +344,11 @@ fn load_scenes(dir: &Path, variant: LandmarkVariant) -> Vec<Scene> {
 }
 
 fn measure(scene: &Scene, correction: Correction) -> FrameMeasure {
-    measure_pose(scene.pose.as_ref(), scene.size, correction)
-}
-
-fn measure_pose(pose: Option<&Pose>, size: (u32, u32), correction: Correction) -> FrameMeasure {
     let settings = MeasureSettings {
         correction,
         ..Default::default()
     };
-    measure_frame(pose, size, &settings)
+    measure_frame(scene.pose.as_ref(), scene.size, &settings)
 }
 
 pub fn mae(pairs: &[(f32, f32)]) -> f32 {
@@ -814,6 +814,13 @@ fn mirror_table(o: &mut String, scenes: &[Scene], c: Correction, headline: &mut 
 /// twice and averaged; the clip's reading is the median of its used frames): the error figure
 /// for clips.
 fn clip_table(o: &mut String, scenes: &[Scene], fresh: &[Scene], c: Correction, headline: &mut Headline) {
+    if c.neck_band != CLIP_NECK_BAND {
+        say!(
+            o,
+            "\nFilmed as clips: not read (the neck band moved; set CLIP_NECK_BAND to it and run again)."
+        );
+        return;
+    }
     say!(
         o,
         "\nFilmed as clips (each picture shown as a 2 s clip of {SWAY_FRAMES} frames with a slow camera sway of a few pixels, without compression; each frame read once, where stills are read twice; the clip's reading is the median of its used frames), with the correction's read-once term:\n"

@@ -78,3 +78,21 @@ impl Provenance {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_model_provenance_without_mirrored_frames_reads_back_with_none() {
+        let stored = serde_json::json!({
+            "landmark_file": "pose_landmark_lite.onnx",
+            "landmark_sha256": "6c8e2bbd",
+            "mask_sha256": "f6528d75",
+            "detector_sha256": "712223e4",
+            "recropped_frames": 2,
+        });
+        let back: ModelProvenance = serde_json::from_value(stored).unwrap();
+        assert_eq!((back.recropped_frames, back.mirrored_frames), (2, 0));
+    }
+}
