@@ -301,6 +301,8 @@ fn a_baseline_of_another_person_or_camera_set_up_is_flagged_and_not_compared() {
         "{b}"
     );
     assert!(setup["framing"]["head_length_frac"].as_f64().unwrap() > 0.05, "{b}");
+    // A front baseline: the CVA correction plays no part in it.
+    assert!(setup.get("cva_correction").is_none(), "{b}");
 
     // The same input: recorded alike, compared.
     let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);
@@ -369,4 +371,33 @@ fn a_baseline_of_another_person_or_camera_set_up_is_flagged_and_not_compared() {
     assert!(recs[0].get("baseline_mismatch").is_none(), "{}", recs[0]);
     assert_eq!(recs[0]["classification"]["forward_head"], "normal");
     assert!(stderr(&out).contains("records no camera set-up"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_side_baseline_read_with_another_correction_is_flagged_and_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let clip = fixture("render_s030_sway.mp4");
+    let b = calibrate(&clip, &baseline);
+    let recorded = &b["setup"]["cva_correction"];
+    assert_eq!(
+        recorded["cva_read_once_offset_deg"].as_f64().map(|v| v as f32),
+        Some(-1.55),
+        "{b}"
+    );
+    let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", baseline.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(recs[0]["baseline_mismatch"], serde_json::json!([]), "{}", recs[0]);
+
+    // The same baseline as a build without the read-once term would have written it.
+    let mut older = b.clone();
+    older["setup"]["cva_correction"]["cva_read_once_offset_deg"] = serde_json::json!(0.0);
+    let older_path = dir.path().join("older.json");
+    std::fs::write(&older_path, older.to_string()).unwrap();
+    let (out, recs) = measure(&[clip.to_str().unwrap(), "--baseline", older_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = &recs[0];
+    assert_eq!(r["baseline_mismatch"][0]["kind"], "correction", "{r}");
+    assert!(r["change_from_baseline"].is_null(), "{r}");
+    assert!(stderr(&out).contains("CVA corrected otherwise"), "{}", stderr(&out));
 }

@@ -4,7 +4,7 @@
 //! (`crate::visit::compare`) share.
 
 use crate::frames::{SourceInfo, SourceKind};
-use crate::measures::BodyPosition;
+use crate::measures::{BodyPosition, Correction};
 
 /// Where the measured person sat in the picture, from the medians over the frames used:
 /// enough to tell a camera moved nearer, further or aside, or a person of another size.
@@ -64,6 +64,23 @@ pub struct Recording {
     pub model: Option<String>,
     /// `None` when no frame showed a person.
     pub framing: Option<Framing>,
+    /// The correction side CVAs were read with (`crate::measures::Correction`); `None` for other
+    /// views and in recordings written before it was recorded (then not compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cva_correction: Option<Correction>,
+}
+
+/// A correction as set-ups compare it: the constants that move a CVA, rounded as stored.
+pub fn correction_id(c: &Correction) -> String {
+    format!(
+        "neck {:.1}-{:.1}, offset {:.2}, slope {:.3}, camera {:.2}, read once {:.2}",
+        c.neck_band.from,
+        c.neck_band.to,
+        c.cva_offset_deg,
+        c.cva_slope,
+        c.cva_deg_per_far_shoulder_above,
+        c.cva_read_once_offset_deg
+    )
 }
 
 /// A landmark model as set-ups compare it: its file and the start of its SHA-256.
@@ -90,6 +107,11 @@ pub enum SetUpDifference {
         from: String,
         to: String,
     },
+    /// Side CVAs corrected otherwise ([`correction_id`]): recorded by another version of posture.
+    Correction {
+        from: String,
+        to: String,
+    },
     /// The person is framed otherwise: the head larger or smaller by `head_size_ratio` (now
     /// against then), the shoulders moved by `shoulder_shift_heads` head lengths.
     Framing {
@@ -113,6 +135,9 @@ impl SetUpDifference {
                 to.0, to.1, from.0, from.1
             ),
             SetUpDifference::Model { from, to } => format!("other model ({to}, not {from})"),
+            SetUpDifference::Correction { from, to } => {
+                format!("CVA corrected otherwise, by another version of posture ({to}, not {from})")
+            }
             SetUpDifference::Framing {
                 head_size_ratio,
                 shoulder_shift_heads,
@@ -148,6 +173,12 @@ pub fn differences(then: &Recording, now: &Recording) -> Vec<SetUpDifference> {
                 from: from.clone(),
                 to: to.clone(),
             });
+        }
+    }
+    if let (Some(from), Some(to)) = (&then.cva_correction, &now.cva_correction) {
+        let (from, to) = (correction_id(from), correction_id(to));
+        if from != to {
+            found.push(SetUpDifference::Correction { from, to });
         }
     }
     if let (Some(f), Some(n)) = (then.framing, now.framing) {
@@ -198,7 +229,31 @@ mod tests {
             },
             model: Some(model_id("pose_landmark_lite.onnx", "0123456789abcdef")),
             framing: Framing::of([body(320.0, 300.0, 40.0)], (640, 480)),
+            cva_correction: None,
         }
+    }
+
+    #[test]
+    fn a_side_cva_corrected_otherwise_is_a_set_up_difference_and_an_unknown_one_is_not() {
+        let with = |c: Option<Correction>| Recording {
+            cva_correction: c,
+            ..webcam()
+        };
+        let now = with(Some(Correction::FITTED));
+        assert_eq!(differences(&now, &now.clone()), vec![]);
+        let older = Correction {
+            cva_read_once_offset_deg: 0.0,
+            ..Correction::FITTED
+        };
+        let found = differences(&with(Some(older)), &now);
+        assert!(
+            matches!(&found[..], [SetUpDifference::Correction { from, to }] if from.ends_with("read once 0.00") && to.ends_with("read once -1.55")),
+            "{found:?}"
+        );
+        assert!(found[0].describe().contains("another version of posture"));
+        // Not recorded on either side (a front view, or a recording from before): not compared.
+        assert_eq!(differences(&with(None), &now), vec![]);
+        assert_eq!(differences(&now, &with(None)), vec![]);
     }
 
     #[test]

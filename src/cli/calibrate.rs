@@ -53,6 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                     source: s.clone(),
                     model: None,
                     framing: None,
+                    cva_correction: None,
                 };
                 if let Some(d) = differences(&same(first), &same(&this)).first() {
                     anyhow::bail!(
@@ -88,6 +89,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         source,
         model: Some(model_id(models.variant.file_name(), models.landmarks.model().sha256())),
         framing,
+        cva_correction: baseline
+            .side
+            .is_some()
+            .then_some(args.options.settings().measure.correction),
     });
     let json = serde_json::to_string_pretty(&baseline)? + "\n";
     crate::output::write_replacing(&args.out, json.as_bytes())

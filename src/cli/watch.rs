@@ -147,6 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             source: SourceInfo::of(&args.source, size),
             model: Some(model_id(models.variant.file_name(), models.landmarks.model().sha256())),
             framing: None,
+            cva_correction: Some(settings.measure.correction),
         };
         let found: Vec<String> = differences(setup, &here).iter().map(|d| d.describe()).collect();
         if !found.is_empty() {

@@ -596,6 +596,10 @@ pub fn assess_input(
         source: SourceInfo::of(Path::new(input), measured.stats.frame_size),
         model: Some(model_id(&m.landmark_file, &m.landmark_sha256)),
         framing,
+        cva_correction: summary
+            .as_ref()
+            .is_some_and(|s| s.view.is_side())
+            .then_some(provenance.correction),
     };
     let comparison = compare(summary.as_ref(), baseline, &recording, &settings.thresholds);
     let mut provenance = provenance.clone();

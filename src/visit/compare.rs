@@ -59,6 +59,9 @@ fn recording_of(visit: &Visit, view: PartView) -> Recording {
             model_id(&m.landmark_file, &m.landmark_sha256)
         }),
         framing: part.and_then(|p| p.framing),
+        cva_correction: part
+            .filter(|_| view == PartView::Side)
+            .map(|p| p.record.provenance.correction),
     }
 }
 
@@ -279,6 +282,17 @@ mod tests {
         // A visit stored before framing was recorded is compared without it.
         b.parts[0].framing = None;
         assert_eq!(differences("P1", &a, &b, PartView::Side), vec![]);
+    }
+
+    #[test]
+    fn side_visits_read_with_another_correction_are_flagged() {
+        let a = visit(Some("P1"), 640);
+        let mut b = a.clone();
+        b.parts[0].record.provenance.correction.cva_read_once_offset_deg += 1.55;
+        let found = differences("P1", &a, &b, PartView::Side);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(serde_json::to_value(&found[0]).unwrap()["kind"], "correction");
+        assert!(found[0].describe().contains("another version of posture"), "{found:?}");
     }
 
     #[test]
