@@ -143,6 +143,8 @@ fn two_person_clip_keeps_one_subject_and_reports_the_other() {
             continue;
         }
         with_pose += 1;
+        // A clip's frames are read once.
+        assert_eq!(r["pose"]["read_mirrored"], false, "{r}");
         let (lx, ly) = landmark_xy(r, 23);
         let (rx, ry) = landmark_xy(r, 24);
         let hip = ((lx + rx) / 2.0, (ly + ry) / 2.0);

@@ -287,6 +287,8 @@ fn every_json_record_has_a_schema_and_the_readme_names_each_field() {
     let section = readme_section("`posture landmarks`");
     assert_every_field_named(&section, header, &["run", "run.settings"], "the landmarks header");
     assert_every_field_named(&section, frame, &["pose", "pose.roi"], "a landmarks frame");
+    // A side-view photo is read twice and says so.
+    assert_eq!(frame["pose"]["read_mirrored"], true, "{frame}");
     assert_every_field_named(&section, &frame["pose"]["landmarks"][0], &[], "a landmark");
     assert_every_field_named(&section, &frame["pose"]["world_landmarks"][0], &[], "a world landmark");
 

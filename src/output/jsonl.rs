@@ -35,6 +35,8 @@ struct PoseRecord {
     landmarks: Vec<Landmark>,
     world_landmarks: Vec<WorldLandmark>,
     roi: RoiRecord,
+    /// The mean of two readings, as the frame is and mirrored (side-view stills).
+    read_mirrored: bool,
 }
 
 /// The square the landmarks were read from: centre, side, and rotation (degrees, clockwise
@@ -83,6 +85,7 @@ pub fn write_record(out: &mut dyn Write, source: &str, frame: &Frame, result: &P
             size_px: round(p.roi.size_px, 2),
             rotation_deg: round(p.roi.rotation_rad.to_degrees(), 2),
         },
+        read_mirrored: p.read_mirrored,
     });
     let record = Record {
         schema: LANDMARKS_SCHEMA,
